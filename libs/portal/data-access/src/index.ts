@@ -1,0 +1,1 @@
+export * from './lib/portal-data-access/portal-data-access';

@@ -1,0 +1,4 @@
+export * from './lib/errors';
+export * from './lib/operations';
+export * from './lib/identity';
+export * from './lib/projects';

@@ -1,0 +1,11 @@
+/** The default organisation and default project share this id (spec README, "Identifiers"). */
+export const DEFAULT_ORG_ID = '00000000-0000-0000-0000-000000000001';
+export const DEFAULT_PROJECT_ID = '00000000-0000-0000-0000-000000000001';
+
+/** `GET /api/v1/projects` item. */
+export interface ProjectSummary {
+  id: string;
+  name: string;
+  org_id: string;
+  created_at: string;
+}
