@@ -1,1 +1,4 @@
-export * from './lib/testing';
+export * from './lib/test-env';
+export * from './lib/database';
+export * from './lib/tcp-proxy';
+export * from './lib/free-port';

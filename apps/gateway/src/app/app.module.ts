@@ -1,10 +1,35 @@
-import { Module } from '@nestjs/common';
-import { AppController } from './app.controller';
-import { AppService } from './app.service';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AppConfig, CoreModule, GatewayExceptionFilter } from '@ailink/gateway-core';
+import { DatabaseModule } from '@ailink/gateway-database';
+import { RedisModule } from '@ailink/gateway-redis';
+import { QueueModule } from '@ailink/gateway-queue';
+import { AuthModule } from '@ailink/gateway-auth';
+import { OperationsModule } from '@ailink/gateway-operations';
+import { ProjectsModule } from '@ailink/gateway-projects';
+import { ALL_MIGRATIONS } from '@ailink/migrations';
+import { ALL_ENTITIES } from './entities';
 
-@Module({
-  imports: [],
-  controllers: [AppController],
-  providers: [AppService],
-})
-export class AppModule {}
+/**
+ * The composition root: wiring only. Infrastructure first (config, database, Redis, queues), then
+ * the Management API features. Route-family precedence is set up in `create-gateway.ts`.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, logger),
+        DatabaseModule.forRoot({ entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS }),
+        RedisModule.forRoot({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }),
+        QueueModule.forRoot({ redisUrl: config.redisUrl, prefix: `${config.redisKeyPrefix}ailink:bull` }),
+        OperationsModule,
+        AuthModule,
+        ProjectsModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],
+    };
+  }
+}

@@ -1,1 +1,5 @@
-export * from './lib/gateway-database.module';
+export * from './lib/database.module';
+export * from './lib/database-health';
+export * from './lib/embedded-postgres';
+export * from './lib/migration-runner';
+export * from './lib/snake-naming.strategy';

@@ -1,0 +1,97 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import {
+  AppConfig,
+  CORS_ALLOWED_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  PinoNestLogger,
+  corsOriginChecker,
+  createValidationPipe,
+  redactUrl,
+  registerHttpHooks,
+  requestIdFrom,
+} from '@ailink/gateway-core';
+import { KeyValueStore } from '@ailink/gateway-redis';
+import { AppModule } from './app.module';
+import { ManagementRouteIndex } from './management-route-index';
+import { registerPortalAndFallback } from './portal-routes';
+
+export const API_PREFIX = 'api/v1';
+
+/** Boot failures that deserve one clear line rather than a stack trace. */
+export class StartupError extends Error {}
+
+/**
+ * Builds the whole gateway (used by `main.ts` and by the tests): Fastify with our request ids and
+ * limits, the Nest application, route families in the spec's order, OpenAPI, CORS and the portal.
+ */
+export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdLogLabel: 'request_id',
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  const fastify = adapter.getInstance();
+  registerHttpHooks(fastify, config);
+  const routeIndex = new ManagementRouteIndex();
+  routeIndex.attach(fastify);
+
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+      bufferLogs: false,
+    });
+  } catch (error) {
+    throw explainStartupFailure(error, config);
+  }
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['healthz', 'readyz', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableCors({
+    origin: corsOriginChecker(config),
+    credentials: true,
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    maxAge: 600,
+  });
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('AIlink Management API')
+      .setDescription('Management API of the AIlink gateway. Errors use the envelope {"error":{"code","message","type","request_id","details"?}}.')
+      .setVersion(config.version)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key' }, 'admin-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (ak_live_…) or the admin key' }, 'bearer')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false, ui: true });
+
+  await registerPortalAndFallback(fastify, config.portalDir, routeIndex, logger);
+  await app.init();
+
+  if (config.mode === 'external' && !(await app.get(KeyValueStore).ping(3000))) {
+    await app.close();
+    throw new StartupError(`Cannot reach Redis at ${redactUrl(config.redisUrl ?? '')} (REDIS_URL): no answer within 3 s`);
+  }
+  return app;
+}
+
+function explainStartupFailure(error: unknown, config: AppConfig): Error {
+  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
+  if (config.mode === 'external' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout|password authentication|does not exist|ETIMEDOUT|Connection terminated/i.test(text)) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return new StartupError(`Cannot connect to PostgreSQL at ${redactUrl(config.databaseUrl ?? '')} (DATABASE_URL): ${reason}`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

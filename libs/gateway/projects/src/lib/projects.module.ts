@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrganizationEntity } from './entities/organization.entity';
+import { ProjectEntity } from './entities/project.entity';
+import { ProjectsController } from './projects.controller';
+import { ProjectsRepository } from './projects.repository';
+import { ProjectsService } from './projects.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([OrganizationEntity, ProjectEntity])],
+  controllers: [ProjectsController],
+  providers: [ProjectsRepository, ProjectsService],
+  exports: [ProjectsService],
+})
+export class ProjectsModule {}
+
+/** Entities this library owns, for the DataSource and the entity/migration check. */
+export const PROJECTS_ENTITIES = [OrganizationEntity, ProjectEntity];
