@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ConfigError, createLogger, describeConfig, loadConfig, type AppConfig } from '@ailink/gateway-core';
+import { ConfigError, createLogger, describeConfig, lifecycle, loadConfig, type AppConfig } from '@ailink/gateway-core';
 import { EmbeddedPostgres, dataSourceOptions, runMigrations } from '@ailink/gateway-database';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { version } from '../../../package.json';
@@ -53,6 +53,8 @@ async function serve(cfg: AppConfig): Promise<void> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    lifecycle.draining = true;
+    fastify.server.closeIdleConnections();
     logger.info(`${signal} received: draining in-flight requests (up to ${cfg.shutdownGraceMs / 1000} s)`);
     const force = setTimeout(() => {
       logger.error('Shutdown grace period elapsed: exiting with requests still in flight');

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -30,10 +32,9 @@ export class StartupError extends Error {}
 export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.maxBodyBytes,
-    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'request_id',
+    genReqId: (req: IncomingMessage) => requestIdFrom(req.headers['x-request-id']),
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
@@ -63,7 +64,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     maxAge: 600,
   });
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts owns SIGTERM/SIGINT, drains requests, then calls app.close().
 
   const document = SwaggerModule.createDocument(
     app,
@@ -89,6 +90,9 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
 
 function explainStartupFailure(error: unknown, config: AppConfig): Error {
   const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
+  if (/redis/i.test(text) && config.mode === 'external') {
+    return new StartupError((error as Error).message.split('\n')[0]);
+  }
   if (config.mode === 'external' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout|password authentication|does not exist|ETIMEDOUT|Connection terminated/i.test(text)) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return new StartupError(`Cannot connect to PostgreSQL at ${redactUrl(config.databaseUrl ?? '')} (DATABASE_URL): ${reason}`);

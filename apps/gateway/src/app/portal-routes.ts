@@ -73,5 +73,7 @@ export async function registerPortalAndFallback(fastify: FastifyInstance, portal
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
   };
   fastify.route({ method: ['GET', 'HEAD'], url: '/*', handler: portal });
-  fastify.setNotFoundHandler(notFound);
+  // Unknown management paths for every other method; Nest's own not-found handler (→ the global
+  // filter → 404 envelope) covers the rest.
+  fastify.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/api/*', handler: notFound });
 }

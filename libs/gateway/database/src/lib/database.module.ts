@@ -77,8 +77,11 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
     if (applied.length) this.logger.info({ migrations: applied.map((m) => m.name) }, `Applied ${applied.length} migration(s)`);
   }
 
+  /** TypeORM closes its pool in its own shutdown hook; the embedded server stops once that is done. */
   async onApplicationShutdown(): Promise<void> {
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (this.config.mode !== 'embedded') return;
+    const deadline = Date.now() + 3000;
+    while (this.dataSource.isInitialized && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.embedded.stop();
   }
 }

@@ -32,6 +32,9 @@ export const PROXY_CONTROL_HEADERS = [
   'openai-project',
 ];
 
+/** Process lifecycle flags shared by the HTTP hooks and the shutdown sequence. */
+export const lifecycle = { draining: false };
+
 /**
  * Request-scoped plumbing done once per request with no allocation beyond the header map:
  * request id header, async context for logs, security headers, and (outside production, when
@@ -57,6 +60,8 @@ export function registerHttpHooks(fastify: FastifyInstance, config: AppConfig): 
   }
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
+    // While draining, finish keep-alive connections after their response so the server can close.
+    if (lifecycle.draining) reply.header('connection', 'close');
     done(null, payload);
   });
 }
