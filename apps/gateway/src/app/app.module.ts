@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AppConfig, CoreModule, GatewayExceptionFilter } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { RedisModule } from '@ailink/gateway-redis';
+import { QueueModule } from '@ailink/gateway-queue';
 import { AuthModule } from '@ailink/gateway-auth';
 import { OperationsModule } from '@ailink/gateway-operations';
 import { ProjectsModule } from '@ailink/gateway-projects';
@@ -23,6 +24,7 @@ export class AppModule {
         CoreModule.forRoot(config, logger),
         DatabaseModule.forRoot({ entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS }),
         RedisModule.forRoot({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }),
+        QueueModule.forRoot({ redisUrl: config.redisUrl, prefix: `${config.redisKeyPrefix}ailink:bull` }),
         OperationsModule,
         AuthModule,
         ProjectsModule,

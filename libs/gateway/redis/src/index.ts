@@ -1,1 +1,31 @@
-export * from './lib/gateway-redis.module';
+export { RedisModule, createKeyValueStore } from './lib/redis.module';
+export type {
+  RedisModuleOptions,
+  RedisModuleAsyncOptions,
+} from './lib/redis.module';
+export { KeyValueStore } from './lib/key-value-store';
+export type {
+  KeyValueStoreMode,
+  MessageHandler,
+  SlidingWindowAllResult,
+  SlidingWindowLimit,
+  SlidingWindowResult,
+  Unsubscribe,
+} from './lib/key-value-store';
+export { RedisKeyValueStore } from './lib/redis-key-value-store';
+export type { RedisKeyValueStoreOptions } from './lib/redis-key-value-store';
+export { MemoryKeyValueStore } from './lib/memory-key-value-store';
+export { TieredCache } from './lib/tiered-cache';
+export type { TieredCacheOptions } from './lib/tiered-cache';
+export { TieredCacheFactory } from './lib/tiered-cache.factory';
+export { CacheInvalidationBus } from './lib/cache-invalidation-bus';
+export type {
+  InvalidationListener,
+  InvalidationMessage,
+} from './lib/cache-invalidation-bus';
+export {
+  INVALIDATION_CHANNEL,
+  negativeResourceKey,
+  resourceKey,
+  resourceVersionKey,
+} from './lib/cache-keys';

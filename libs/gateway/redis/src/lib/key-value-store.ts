@@ -1,0 +1,145 @@
+/** Which backend a {@link KeyValueStore} runs on: real Redis, or the in-process embedded store. */
+export type KeyValueStoreMode = 'redis' | 'memory';
+
+/** Receives one pub/sub message (already stripped of any key prefix). */
+export type MessageHandler = (message: string, channel: string) => void;
+
+/** Removes a subscription or listener. Idempotent. */
+export type Unsubscribe = () => Promise<void>;
+
+/** One limit checked by {@link KeyValueStore.slidingWindowAll}. */
+export interface SlidingWindowLimit {
+  /** Sorted-set key holding the log of admitted requests (e.g. `ailink:rl:default:tok:{token}`). */
+  key: string;
+  /** Requests admitted per window. A limit of 0 (or less) admits nothing. */
+  limit: number;
+  /** Window length in milliseconds (≥ 1). */
+  windowMs: number;
+}
+
+/** Outcome of one sliding-window limit. */
+export interface SlidingWindowResult {
+  /** True when this limit admits the request (for `slidingWindowAll`: when this limit alone would). */
+  allowed: boolean;
+  /** Requests counted in the window, including this one when it was admitted. */
+  count: number;
+  /** `max(0, limit - count)`. */
+  remaining: number;
+  /** 0 when allowed; otherwise ms until enough counted requests leave the window to admit one (≥ 1). */
+  retryAfterMs: number;
+  /** ms until the oldest counted request leaves the window (0 when nothing is counted). */
+  resetMs: number;
+}
+
+/** Outcome of an all-or-nothing check of several limits. */
+export interface SlidingWindowAllResult {
+  /** True only if every limit admitted the request; then (and only then) each log got one entry. */
+  allowed: boolean;
+  /** One result per limit, in the order given. */
+  results: SlidingWindowResult[];
+}
+
+/**
+ * The key/value, counter and pub/sub operations the gateway needs from Redis. Used as the DI token.
+ *
+ * Two implementations behave the same way: {@link RedisKeyValueStore} (external mode, shared by every
+ * gateway instance) and {@link MemoryKeyValueStore} (embedded mode, one process). Keys are given
+ * without the deployment key prefix; the Redis backend applies it to keys and pub/sub channels alike.
+ *
+ * Every method except {@link ping} rejects when the backend cannot answer (Redis down); callers apply
+ * the fail mode documented for their feature.
+ */
+export abstract class KeyValueStore {
+  abstract readonly mode: KeyValueStoreMode;
+
+  /** True when the backend answers within `timeoutMs`. Never throws, never waits much longer. */
+  abstract ping(timeoutMs: number): Promise<boolean>;
+
+  abstract get(key: string): Promise<string | null>;
+
+  /** Values of several keys in one round trip (null for missing keys). */
+  abstract mget(keys: readonly string[]): Promise<(string | null)[]>;
+
+  /** Sets a string value; with `ttlSecs` it expires, without it any previous TTL is removed. */
+  abstract set(key: string, value: string, ttlSecs?: number): Promise<void>;
+
+  /** Sets the value only if the key does not exist (locks, dedupe flags). True when it was set. */
+  abstract setIfAbsent(
+    key: string,
+    value: string,
+    ttlSecs: number,
+  ): Promise<boolean>;
+
+  /** Deletes keys; resolves to how many existed. */
+  abstract del(...keys: string[]): Promise<number>;
+
+  /**
+   * Atomically adds `by` (an integer) to the counter at `key` and returns the new value. When the key
+   * has no TTL after the increment (it is new) and `ttlSecs` is given, the TTL is set in the same step.
+   */
+  abstract incr(key: string, by?: number, ttlSecs?: number): Promise<number>;
+
+  /** Sets a TTL on an existing key. False when the key does not exist. */
+  abstract expire(key: string, ttlSecs: number): Promise<boolean>;
+
+  /** Remaining TTL in ms; -1 when the key has no TTL, -2 when it does not exist. */
+  abstract pttl(key: string): Promise<number>;
+
+  /** Publishes a message to every subscriber of `channel` on every instance. */
+  abstract publish(channel: string, message: string): Promise<void>;
+
+  /** Subscribes `handler` to `channel`; resolves once the subscription is active. */
+  abstract subscribe(
+    channel: string,
+    handler: MessageHandler,
+  ): Promise<Unsubscribe>;
+
+  /**
+   * Registers `handler` to run after the subscriber connection came back from a loss (messages may
+   * have been missed meanwhile). Never called by the memory backend, which cannot lose messages.
+   */
+  abstract onReconnect(handler: () => void): () => void;
+
+  /**
+   * Sliding-window rate limit in one atomic step. Drops entries older than the window; if fewer than
+   * `limit` remain, the request is admitted and one unique entry added (the key then expires after
+   * the window); a refused request adds nothing. Without `nowMs` the backend's clock is used (Redis
+   * `TIME`, so that all instances agree).
+   */
+  abstract slidingWindow(
+    key: string,
+    limit: number,
+    windowMs: number,
+    nowMs?: number,
+  ): Promise<SlidingWindowResult>;
+
+  /**
+   * Several sliding-window limits checked in one atomic step, all or nothing: the request is admitted
+   * (and logged in every window) only if every limit admits it.
+   */
+  abstract slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+  ): Promise<SlidingWindowAllResult>;
+
+  /** Current value of a version counter, or null when it does not exist. */
+  abstract getVersion(versionKey: string): Promise<string | null>;
+
+  /** Increments a version counter, (re)sets its TTL and returns the new value. */
+  abstract bumpVersion(versionKey: string, ttlSecs: number): Promise<string>;
+
+  /**
+   * Writes `key = value` with `ttlSecs` only if the counter at `versionKey` still equals
+   * `expectedVersion` (null: still does not exist), atomically. True when written.
+   */
+  abstract setIfVersion(
+    key: string,
+    value: string,
+    ttlSecs: number,
+    versionKey: string,
+    expectedVersion: string | null,
+  ): Promise<boolean>;
+
+  /** Releases connections and subscriptions. Idempotent. */
+  abstract close(): Promise<void>;
+}

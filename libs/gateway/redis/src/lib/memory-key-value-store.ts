@@ -1,0 +1,324 @@
+import { Logger } from '@nestjs/common';
+import {
+  KeyValueStore,
+  type MessageHandler,
+  type SlidingWindowAllResult,
+  type SlidingWindowLimit,
+  type SlidingWindowResult,
+  type Unsubscribe,
+} from './key-value-store';
+import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
+import {
+  assertInteger,
+  assertNowMs,
+  assertTtlSecs,
+  assertWindow,
+} from './store-arguments';
+
+interface StringEntry {
+  type: 'string';
+  value: string;
+  expiresAt: number | null;
+}
+
+/** A sliding-window log: admitted timestamps, ascending. */
+interface LogEntry {
+  type: 'log';
+  scores: number[];
+  expiresAt: number | null;
+}
+
+type Entry = StringEntry | LogEntry;
+
+const SWEEP_INTERVAL_MS = 30_000;
+
+/**
+ * The embedded-mode store: the same contract as {@link RedisKeyValueStore}, held in this process
+ * (single instance only). Expired keys are dropped when touched and by a periodic sweep; pub/sub
+ * delivers asynchronously, like Redis, to every subscriber in this process.
+ */
+export class MemoryKeyValueStore extends KeyValueStore {
+  readonly mode = 'memory' as const;
+
+  private readonly logger = new Logger(MemoryKeyValueStore.name);
+  private readonly entries = new Map<string, Entry>();
+  private readonly channels = new Map<string, Set<MessageHandler>>();
+  private readonly sweeper: NodeJS.Timeout;
+  private closed = false;
+
+  /** @param clock current time in ms; injectable for tests. */
+  constructor(private readonly clock: () => number = Date.now) {
+    super();
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweeper.unref();
+  }
+
+  async ping(): Promise<boolean> {
+    return !this.closed;
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.readString(key)?.value ?? null;
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((key) => this.readString(key)?.value ?? null);
+  }
+
+  async set(key: string, value: string, ttlSecs?: number): Promise<void> {
+    if (ttlSecs !== undefined) assertTtlSecs(ttlSecs);
+    this.writeString(key, value, ttlSecs);
+  }
+
+  async setIfAbsent(
+    key: string,
+    value: string,
+    ttlSecs: number,
+  ): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    if (this.live(key)) return false;
+    this.writeString(key, value, ttlSecs);
+    return true;
+  }
+
+  async del(...keys: string[]): Promise<number> {
+    let deleted = 0;
+    for (const key of keys) {
+      if (this.live(key)) {
+        this.entries.delete(key);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  async incr(key: string, by = 1, ttlSecs?: number): Promise<number> {
+    assertInteger(by, 'by');
+    if (ttlSecs !== undefined) assertTtlSecs(ttlSecs);
+    const current = this.readString(key);
+    let base = 0;
+    if (current) {
+      if (
+        !/^-?\d+$/.test(current.value) ||
+        !Number.isSafeInteger(Number(current.value))
+      ) {
+        throw new Error('ERR value is not an integer or out of range');
+      }
+      base = Number(current.value);
+    }
+    const next = base + by;
+    if (!Number.isSafeInteger(next))
+      throw new Error('ERR increment or decrement would overflow');
+    let expiresAt = current?.expiresAt ?? null;
+    if (expiresAt === null && ttlSecs !== undefined)
+      expiresAt = this.clock() + ttlSecs * 1000;
+    this.entries.set(key, { type: 'string', value: String(next), expiresAt });
+    return next;
+  }
+
+  async expire(key: string, ttlSecs: number): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    const entry = this.live(key);
+    if (!entry) return false;
+    entry.expiresAt = this.clock() + ttlSecs * 1000;
+    return true;
+  }
+
+  async pttl(key: string): Promise<number> {
+    const entry = this.live(key);
+    if (!entry) return -2;
+    if (entry.expiresAt === null) return -1;
+    return Math.max(0, entry.expiresAt - this.clock());
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    const handlers = this.channels.get(channel);
+    if (!handlers || handlers.size === 0) return;
+    // Snapshot now (like Redis: subscribers at publish time), deliver asynchronously.
+    const targets = [...handlers];
+    setImmediate(() => {
+      if (this.closed) return;
+      for (const handler of targets) {
+        try {
+          handler(message, channel);
+        } catch (error) {
+          this.logger.error(`Subscriber of ${channel} threw: ${String(error)}`);
+        }
+      }
+    });
+  }
+
+  async subscribe(
+    channel: string,
+    handler: MessageHandler,
+  ): Promise<Unsubscribe> {
+    if (this.closed) throw new Error('Store is closed');
+    let handlers = this.channels.get(channel);
+    if (!handlers) {
+      handlers = new Set();
+      this.channels.set(channel, handlers);
+    }
+    // Wrap so that the same function subscribed twice yields two independent subscriptions.
+    const wrapped: MessageHandler = (message, ch) => handler(message, ch);
+    handlers.add(wrapped);
+    return async () => {
+      const current = this.channels.get(channel);
+      current?.delete(wrapped);
+      if (current?.size === 0) this.channels.delete(channel);
+    };
+  }
+
+  onReconnect(handler: () => void): () => void {
+    // An in-process bus cannot lose messages, so there is never a reconnect to report.
+    void handler;
+    return () => undefined;
+  }
+
+  async slidingWindow(
+    key: string,
+    limit: number,
+    windowMs: number,
+    nowMs?: number,
+  ): Promise<SlidingWindowResult> {
+    const { results } = await this.slidingWindowAll(
+      [{ key, limit, windowMs }],
+      nowMs,
+    );
+    return results[0];
+  }
+
+  async slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+  ): Promise<SlidingWindowAllResult> {
+    for (const l of limits) assertWindow(l.limit, l.windowMs);
+    assertNowMs(nowMs);
+    const now = nowMs ?? this.clock();
+
+    const logs = limits.map((l) => {
+      const entry = this.readLog(l.key);
+      const scores = entry
+        ? entry.scores.filter((s) => s > now - l.windowMs)
+        : [];
+      return { limit: l, scores };
+    });
+    const allowed = logs.every(
+      ({ limit, scores }) => limit.limit > 0 && scores.length < limit.limit,
+    );
+
+    const results = logs.map(({ limit, scores }) => {
+      const admitsAlone = limit.limit > 0 && scores.length < limit.limit;
+      if (allowed) insertSorted(scores, now);
+      if (scores.length === 0) {
+        this.entries.delete(limit.key);
+      } else {
+        const previous = this.readLog(limit.key);
+        // Like PEXPIRE: relative to the store's clock, whatever `nowMs` the caller passed.
+        const expiresAt = allowed
+          ? this.clock() + limit.windowMs
+          : (previous?.expiresAt ?? null);
+        this.entries.set(limit.key, { type: 'log', scores, expiresAt });
+      }
+      const raw: SlidingWindowRaw = {
+        allowed: admitsAlone,
+        count: scores.length,
+        oldestScore: scores.length > 0 ? scores[0] : null,
+        unblockScore:
+          admitsAlone || limit.limit <= 0
+            ? null
+            : scores[scores.length - limit.limit],
+      };
+      return toSlidingWindowResult(limit, now, raw);
+    });
+    return { allowed, results };
+  }
+
+  async getVersion(versionKey: string): Promise<string | null> {
+    return this.get(versionKey);
+  }
+
+  async bumpVersion(versionKey: string, ttlSecs: number): Promise<string> {
+    assertTtlSecs(ttlSecs);
+    const next = await this.incr(versionKey, 1);
+    await this.expire(versionKey, ttlSecs);
+    return String(next);
+  }
+
+  async setIfVersion(
+    key: string,
+    value: string,
+    ttlSecs: number,
+    versionKey: string,
+    expectedVersion: string | null,
+  ): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    const current = await this.get(versionKey);
+    if (current !== expectedVersion) return false;
+    this.writeString(key, value, ttlSecs);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    this.channels.clear();
+  }
+
+  /** Drops expired keys; also runs periodically. */
+  sweep(): void {
+    const now = this.clock();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt !== null && entry.expiresAt <= now)
+        this.entries.delete(key);
+    }
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt !== null && entry.expiresAt <= this.clock()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private readString(key: string): StringEntry | undefined {
+    const entry = this.live(key);
+    if (entry && entry.type !== 'string') throw wrongType();
+    return entry;
+  }
+
+  private readLog(key: string): LogEntry | undefined {
+    const entry = this.live(key);
+    if (entry && entry.type !== 'log') throw wrongType();
+    return entry;
+  }
+
+  private writeString(
+    key: string,
+    value: string,
+    ttlSecs: number | undefined,
+  ): void {
+    const expiresAt =
+      ttlSecs === undefined ? null : this.clock() + ttlSecs * 1000;
+    this.entries.set(key, { type: 'string', value, expiresAt });
+  }
+}
+
+function wrongType(): Error {
+  return new Error(
+    'WRONGTYPE Operation against a key holding the wrong kind of value',
+  );
+}
+
+function insertSorted(scores: number[], value: number): void {
+  let lo = 0;
+  let hi = scores.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (scores[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  scores.splice(lo, 0, value);
+}

@@ -1,0 +1,485 @@
+import { Logger } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  KeyValueStore,
+  type MessageHandler,
+  type SlidingWindowAllResult,
+  type SlidingWindowLimit,
+  type SlidingWindowResult,
+  type Unsubscribe,
+} from './key-value-store';
+import {
+  BUMP_VERSION_LUA,
+  INCR_WITH_TTL_LUA,
+  SET_IF_VERSION_LUA,
+  SLIDING_WINDOW_LUA,
+} from './redis-scripts';
+import { redactRedisUrl } from './redis-url';
+import { toSlidingWindowResult } from './sliding-window';
+import {
+  assertInteger,
+  assertNowMs,
+  assertTtlSecs,
+  assertWindow,
+} from './store-arguments';
+
+export interface RedisKeyValueStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
+  url: string;
+  /** Prepended to every key and every pub/sub channel (e.g. per test run or per deployment). */
+  keyPrefix?: string;
+  /** TCP connect timeout. Default 2000 ms. */
+  connectTimeoutMs?: number;
+  /** A command without an answer after this long rejects instead of hanging. Default 2000 ms. */
+  commandTimeoutMs?: number;
+  /** Shown by `CLIENT LIST`. Default `ailink`. */
+  connectionName?: string;
+}
+
+type ScriptArg = string | number;
+
+/** The commands registered with `defineCommand`. */
+interface StoreScripts {
+  ailinkSlidingWindow(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkIncrWithTtl(key: string, by: number, ttlSecs: number): Promise<unknown>;
+  ailinkBumpVersion(key: string, ttlSecs: number): Promise<unknown>;
+  ailinkSetIfVersion(
+    key: string,
+    versionKey: string,
+    value: string,
+    ttlSecs: number,
+    expectNone: '0' | '1',
+    expected: string,
+  ): Promise<unknown>;
+}
+
+type ScriptedRedis = Redis & StoreScripts;
+
+interface ChannelSubscription {
+  handlers: Set<MessageHandler>;
+  active: Promise<void>;
+}
+
+/**
+ * The external-mode store on real Redis through ioredis: one command connection plus one subscriber
+ * connection (a connection in subscriber mode cannot run other commands).
+ *
+ * Both connect lazily (or through {@link connect}), retry forever in the background, and let a
+ * command fail after one reconnect attempt or `commandTimeoutMs`, so that a Redis outage surfaces as
+ * a quick rejection the caller can handle (fail mode) rather than a hang. ioredis applies `keyPrefix`
+ * to keys only, so channel names are prefixed here.
+ */
+export class RedisKeyValueStore extends KeyValueStore {
+  readonly mode = 'redis' as const;
+
+  private readonly logger = new Logger(RedisKeyValueStore.name);
+  private readonly client: ScriptedRedis;
+  private readonly subscriber: Redis;
+  private readonly keyPrefix: string;
+  private readonly channels = new Map<string, ChannelSubscription>();
+  private readonly reconnectHandlers = new Set<() => void>();
+  private readonly redactedUrl: string;
+  private subscriberWasReady = false;
+  private closed = false;
+
+  constructor(options: RedisKeyValueStoreOptions) {
+    super();
+    this.keyPrefix = options.keyPrefix ?? '';
+    this.redactedUrl = redactRedisUrl(options.url);
+    const common: RedisOptions = {
+      lazyConnect: true,
+      keyPrefix: this.keyPrefix || undefined,
+      connectTimeout: options.connectTimeoutMs ?? 2000,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      retryStrategy: (times) => Math.min(times * 100, 2000),
+      // On close, a socket that never says goodbye is destroyed after this (ioredis default 2 s).
+      disconnectTimeout: 200,
+    };
+    const name = options.connectionName ?? 'ailink';
+    this.client = new Redis(options.url, {
+      ...common,
+      connectionName: name,
+    }) as ScriptedRedis;
+    this.subscriber = new Redis(options.url, {
+      ...common,
+      connectionName: `${name}:sub`,
+    });
+
+    this.client.defineCommand('ailinkSlidingWindow', {
+      lua: SLIDING_WINDOW_LUA,
+    });
+    this.client.defineCommand('ailinkIncrWithTtl', {
+      lua: INCR_WITH_TTL_LUA,
+      numberOfKeys: 1,
+    });
+    this.client.defineCommand('ailinkBumpVersion', {
+      lua: BUMP_VERSION_LUA,
+      numberOfKeys: 1,
+    });
+    this.client.defineCommand('ailinkSetIfVersion', {
+      lua: SET_IF_VERSION_LUA,
+      numberOfKeys: 2,
+    });
+
+    this.watchHealth(this.client, 'command');
+    this.watchHealth(this.subscriber, 'subscriber');
+    this.subscriber.on('message', (channel: string, message: string) =>
+      this.dispatch(channel, message),
+    );
+    this.subscriber.on('ready', () => this.subscriberReady());
+  }
+
+  /**
+   * Opens both connections; rejects with a message naming the (redacted) URL when Redis cannot be
+   * reached. Optional: commands connect on first use anyway.
+   */
+  async connect(): Promise<void> {
+    try {
+      await Promise.all([
+        openConnection(this.client),
+        openConnection(this.subscriber),
+      ]);
+    } catch (error) {
+      throw new Error(
+        `Redis at ${this.redactedUrl} is unreachable (${errorMessage(error)}). ` +
+          'Start Redis, or unset REDIS_URL to run in embedded mode.',
+      );
+    }
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    if (this.closed) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      const answer = this.client.ping().then(
+        (reply) => reply === 'PONG',
+        () => false,
+      );
+      return await Promise.race([answer, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.client.get(key);
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.client.mget(...keys);
+  }
+
+  async set(key: string, value: string, ttlSecs?: number): Promise<void> {
+    if (ttlSecs === undefined) {
+      await this.client.set(key, value);
+    } else {
+      assertTtlSecs(ttlSecs);
+      await this.client.set(key, value, 'EX', ttlSecs);
+    }
+  }
+
+  async setIfAbsent(
+    key: string,
+    value: string,
+    ttlSecs: number,
+  ): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    const reply = await this.client.set(key, value, 'EX', ttlSecs, 'NX');
+    return reply === 'OK';
+  }
+
+  async del(...keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    return this.client.del(...keys);
+  }
+
+  async incr(key: string, by = 1, ttlSecs?: number): Promise<number> {
+    assertInteger(by, 'by');
+    if (ttlSecs === undefined) return this.client.incrby(key, by);
+    assertTtlSecs(ttlSecs);
+    return toInteger(
+      await this.client.ailinkIncrWithTtl(key, by, ttlSecs),
+      'incr',
+    );
+  }
+
+  async expire(key: string, ttlSecs: number): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    return (await this.client.expire(key, ttlSecs)) === 1;
+  }
+
+  async pttl(key: string): Promise<number> {
+    return this.client.pttl(key);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.channelName(channel), message);
+  }
+
+  async subscribe(
+    channel: string,
+    handler: MessageHandler,
+  ): Promise<Unsubscribe> {
+    if (this.closed) throw new Error('Store is closed');
+    const fullName = this.channelName(channel);
+    // Wrap so that the same function subscribed twice yields two independent subscriptions.
+    const wrapped: MessageHandler = (message, ch) => handler(message, ch);
+    let subscription = this.channels.get(fullName);
+    if (!subscription) {
+      const created: ChannelSubscription = {
+        handlers: new Set(),
+        active: this.subscriber.subscribe(fullName).then(() => undefined),
+      };
+      created.active.catch(() => {
+        if (this.channels.get(fullName) === created)
+          this.channels.delete(fullName);
+      });
+      this.channels.set(fullName, created);
+      subscription = created;
+    }
+    subscription.handlers.add(wrapped);
+    try {
+      await subscription.active;
+    } catch (error) {
+      subscription.handlers.delete(wrapped);
+      throw error;
+    }
+    let done = false;
+    return async () => {
+      if (done) return;
+      done = true;
+      const current = this.channels.get(fullName);
+      if (
+        !current ||
+        !current.handlers.delete(wrapped) ||
+        current.handlers.size > 0
+      )
+        return;
+      this.channels.delete(fullName);
+      if (!this.closed) await this.subscriber.unsubscribe(fullName);
+    };
+  }
+
+  onReconnect(handler: () => void): () => void {
+    const wrapped = () => handler();
+    this.reconnectHandlers.add(wrapped);
+    return () => {
+      this.reconnectHandlers.delete(wrapped);
+    };
+  }
+
+  async slidingWindow(
+    key: string,
+    limit: number,
+    windowMs: number,
+    nowMs?: number,
+  ): Promise<SlidingWindowResult> {
+    const { results } = await this.slidingWindowAll(
+      [{ key, limit, windowMs }],
+      nowMs,
+    );
+    return results[0];
+  }
+
+  async slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+  ): Promise<SlidingWindowAllResult> {
+    for (const l of limits) assertWindow(l.limit, l.windowMs);
+    assertNowMs(nowMs);
+    const args: ScriptArg[] = [
+      nowMs === undefined ? '' : nowMs,
+      randomBytes(8).toString('hex'),
+    ];
+    for (const l of limits) args.push(l.limit, l.windowMs);
+    const reply = await this.client.ailinkSlidingWindow(
+      limits.length,
+      ...limits.map((l) => l.key),
+      ...args,
+    );
+    const values = toIntegerArray(reply, 2 + 4 * limits.length);
+    const now = values[1];
+    const results = limits.map((limit, i) => {
+      const [alone, count, oldest, unblock] = values.slice(
+        2 + 4 * i,
+        6 + 4 * i,
+      );
+      return toSlidingWindowResult(limit, now, {
+        allowed: alone === 1,
+        count,
+        oldestScore: oldest < 0 ? null : oldest,
+        unblockScore: unblock < 0 ? null : unblock,
+      });
+    });
+    return { allowed: values[0] === 1, results };
+  }
+
+  async getVersion(versionKey: string): Promise<string | null> {
+    return this.client.get(versionKey);
+  }
+
+  async bumpVersion(versionKey: string, ttlSecs: number): Promise<string> {
+    assertTtlSecs(ttlSecs);
+    return String(
+      toInteger(
+        await this.client.ailinkBumpVersion(versionKey, ttlSecs),
+        'version',
+      ),
+    );
+  }
+
+  async setIfVersion(
+    key: string,
+    value: string,
+    ttlSecs: number,
+    versionKey: string,
+    expectedVersion: string | null,
+  ): Promise<boolean> {
+    assertTtlSecs(ttlSecs);
+    const reply = await this.client.ailinkSetIfVersion(
+      key,
+      versionKey,
+      value,
+      ttlSecs,
+      expectedVersion === null ? '1' : '0',
+      expectedVersion ?? '',
+    );
+    return toInteger(reply, 'setIfVersion') === 1;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.channels.clear();
+    this.reconnectHandlers.clear();
+    await Promise.all([
+      closeConnection(this.client),
+      closeConnection(this.subscriber),
+    ]);
+  }
+
+  private channelName(channel: string): string {
+    return `${this.keyPrefix}${channel}`;
+  }
+
+  private dispatch(fullName: string, message: string): void {
+    const subscription = this.channels.get(fullName);
+    if (!subscription) return;
+    const channel = fullName.slice(this.keyPrefix.length);
+    for (const handler of subscription.handlers) {
+      try {
+        handler(message, channel);
+      } catch (error) {
+        this.logger.error(
+          `Subscriber of ${channel} threw: ${errorMessage(error)}`,
+        );
+      }
+    }
+  }
+
+  private subscriberReady(): void {
+    if (!this.subscriberWasReady) {
+      this.subscriberWasReady = true;
+      return;
+    }
+    // ioredis has just re-sent SUBSCRIBE for every channel; a PING queued behind them answers once
+    // they are active, so handlers run when no further message can be missed.
+    this.subscriber
+      .ping()
+      .catch(() => undefined)
+      .then(() => {
+        if (this.closed) return;
+        for (const handler of this.reconnectHandlers) {
+          try {
+            handler();
+          } catch (error) {
+            this.logger.error(
+              `Reconnect handler threw: ${errorMessage(error)}`,
+            );
+          }
+        }
+      });
+  }
+
+  private watchHealth(connection: Redis, role: string): void {
+    let down = false;
+    connection.on('error', (error: Error) => {
+      if (down || this.closed) return;
+      down = true;
+      this.logger.warn(
+        `Redis ${role} connection to ${this.redactedUrl}: ${error.message}`,
+      );
+    });
+    connection.on('ready', () => {
+      if (down && !this.closed) {
+        this.logger.log(
+          `Redis ${role} connection to ${this.redactedUrl} restored`,
+        );
+      }
+      down = false;
+    });
+  }
+}
+
+async function openConnection(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return;
+  if (connection.status === 'wait') {
+    await connection.connect();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const onReady = () => {
+      connection.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      connection.off('ready', onReady);
+      reject(error);
+    };
+    connection.once('ready', onReady);
+    connection.once('error', onError);
+  });
+}
+
+async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  if (connection.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 1000);
+    });
+    const quit = connection.quit().then(
+      () => undefined,
+      () => undefined,
+    );
+    await Promise.race([quit, timeout]);
+    clearTimeout(timer);
+  }
+  // quit() may have ended it meanwhile; status is re-read on purpose.
+  if ((connection.status as string) !== 'end') connection.disconnect();
+}
+
+function toInteger(reply: unknown, what: string): number {
+  if (typeof reply === 'number' && Number.isInteger(reply)) return reply;
+  throw new Error(`Unexpected Redis reply for ${what}: ${String(reply)}`);
+}
+
+function toIntegerArray(reply: unknown, length: number): number[] {
+  if (!Array.isArray(reply) || reply.length !== length) {
+    throw new Error(
+      `Unexpected Redis reply for slidingWindow: ${String(reply)}`,
+    );
+  }
+  return reply.map((value: unknown) => toInteger(value, 'slidingWindow'));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
