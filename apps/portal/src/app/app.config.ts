@@ -1,10 +1,19 @@
 import {
   ApplicationConfig,
   provideBrowserGlobalErrorListeners,
+  provideZonelessChangeDetection,
 } from '@angular/core';
-import { provideRouter } from '@angular/router';
+import { TitleStrategy, provideRouter, withComponentInputBinding } from '@angular/router';
+import { provideAilinkApi } from '@ailink/portal-data-access';
 import { appRoutes } from './app.routes';
+import { AilinkTitleStrategy } from './title-strategy';
 
 export const appConfig: ApplicationConfig = {
-  providers: [provideBrowserGlobalErrorListeners(), provideRouter(appRoutes)],
+  providers: [
+    provideBrowserGlobalErrorListeners(),
+    provideZonelessChangeDetection(),
+    provideRouter(appRoutes, withComponentInputBinding()),
+    provideAilinkApi(),
+    { provide: TitleStrategy, useClass: AilinkTitleStrategy },
+  ],
 };

@@ -1,3 +1,41 @@
 import { Route } from '@angular/router';
+import { LOGIN_PATH, authGuard, guestGuard } from '@ailink/portal-data-access';
+import { UNAVAILABLE_AREAS } from './product-areas';
 
-export const appRoutes: Route[] = [];
+/** Every page is lazily loaded; everything except /login sits behind the auth guard inside the shell. */
+export const appRoutes: Route[] = [
+  {
+    path: LOGIN_PATH,
+    title: 'Sign in',
+    canActivate: [guestGuard],
+    loadComponent: () => import('./login/login-page').then((m) => m.LoginPage),
+  },
+  {
+    path: '',
+    canActivate: [authGuard],
+    canActivateChild: [authGuard],
+    loadComponent: () => import('./shell/shell').then((m) => m.Shell),
+    children: [
+      {
+        path: '',
+        pathMatch: 'full',
+        title: 'Overview',
+        loadComponent: () => import('./overview/overview-page').then((m) => m.OverviewPage),
+      },
+      { path: 'identity', pathMatch: 'full', redirectTo: 'identity/users' },
+      ...UNAVAILABLE_AREAS.map(
+        (area): Route => ({
+          path: area.path,
+          title: area.label,
+          data: { area },
+          loadComponent: () => import('./not-available/not-available-page').then((m) => m.NotAvailablePage),
+        }),
+      ),
+      {
+        path: '**',
+        title: 'Page not found',
+        loadComponent: () => import('./not-found/not-found-page').then((m) => m.NotFoundPage),
+      },
+    ],
+  },
+];

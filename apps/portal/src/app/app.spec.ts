@@ -1,20 +1,119 @@
+import { provideHttpClient, withInterceptors } from '@angular/common/http';
+import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { App } from './app';
-import { NxWelcome } from './nx-welcome';
+import { Title } from '@angular/platform-browser';
+import { Router, TitleStrategy, provideRouter, withComponentInputBinding } from '@angular/router';
+import { RouterTestingHarness } from '@angular/router/testing';
+import { AuthSession, apiInterceptor } from '@ailink/portal-data-access';
+import { firstValueFrom } from 'rxjs';
+import { appRoutes } from './app.routes';
+import { UNAVAILABLE_AREAS } from './product-areas';
+import { SUPERADMIN } from './testing';
+import { AilinkTitleStrategy } from './title-strategy';
 
-describe('App', () => {
+/** The real route tree, lazily loaded pages included. */
+describe('app routes', () => {
+  let http: HttpTestingController;
+  let harness: RouterTestingHarness;
+
   beforeEach(async () => {
-    await TestBed.configureTestingModule({
-      imports: [App, NxWelcome],
-    }).compileComponents();
+    TestBed.configureTestingModule({
+      providers: [
+        provideRouter(appRoutes, withComponentInputBinding()),
+        provideHttpClient(withInterceptors([apiInterceptor])),
+        provideHttpClientTesting(),
+        { provide: TitleStrategy, useClass: AilinkTitleStrategy },
+      ],
+    });
+    http = TestBed.inject(HttpTestingController);
+    harness = await RouterTestingHarness.create();
   });
 
-  it('should render title', async () => {
-    const fixture = TestBed.createComponent(App);
-    await fixture.whenStable();
-    const compiled = fixture.nativeElement as HTMLElement;
-    expect(compiled.querySelector('h1')?.textContent).toContain(
-      'Welcome portal',
+  async function signIn(): Promise<void> {
+    const done = firstValueFrom(TestBed.inject(AuthSession).signIn('k'));
+    http.expectOne('/api/v1/auth/whoami').flush(SUPERADMIN);
+    await done;
+  }
+
+  function h1s(): string[] {
+    return Array.from((harness.fixture.nativeElement as HTMLElement).querySelectorAll('h1')).map((h) =>
+      (h.textContent ?? '').trim(),
     );
+  }
+
+  it('sends an anonymous visitor of / to the login page', async () => {
+    await harness.navigateByUrl('/');
+    expect(TestBed.inject(Router).url).toBe('/login?returnUrl=%2F');
+    expect(h1s()).toEqual(['Sign in to AIlink']);
+    expect(TestBed.inject(Title).getTitle()).toBe('Sign in · AIlink');
+  });
+
+  it('preserves a deep link through sign-in', async () => {
+    await harness.navigateByUrl('/identity/api-keys');
+    expect(TestBed.inject(Router).url).toBe('/login?returnUrl=%2Fidentity%2Fapi-keys');
+
+    const el = harness.fixture.nativeElement as HTMLElement;
+    const input = el.querySelector('input[type="password"]') as HTMLInputElement;
+    input.value = 'k';
+    input.dispatchEvent(new Event('input'));
+    (el.querySelector('button[type="submit"]') as HTMLButtonElement).click();
+    await harness.fixture.whenStable();
+    http.expectOne('/api/v1/auth/whoami').flush(SUPERADMIN);
+    await harness.fixture.whenStable();
+
+    expect(TestBed.inject(Router).url).toBe('/identity/api-keys');
+    expect(h1s()).toEqual(['API keys']);
+    expect(TestBed.inject(Title).getTitle()).toBe('API keys · AIlink');
+  });
+
+  it('routes every unbuilt area to the not-available page, which says what the area will do', async () => {
+    await signIn();
+    for (const area of UNAVAILABLE_AREAS) {
+      await harness.navigateByUrl(`/${area.path}`);
+      const el = harness.fixture.nativeElement as HTMLElement;
+      expect(h1s()).toEqual([area.label]);
+      expect(el.textContent).toContain('Not available in this build yet.');
+      expect(el.querySelector('[data-testid="area-description"]')?.textContent).toBe(area.description);
+    }
+  });
+
+  it('redirects /identity to its first page', async () => {
+    await signIn();
+    await harness.navigateByUrl('/identity');
+    expect(TestBed.inject(Router).url).toBe('/identity/users');
+  });
+
+  it('shows a not-found page for unknown paths', async () => {
+    await signIn();
+    await harness.navigateByUrl('/no/such/page');
+    expect(h1s()).toEqual(['Page not found']);
+  });
+
+  it('renders the overview at / when signed in', async () => {
+    await signIn();
+    await harness.navigateByUrl('/');
+    expect(h1s()).toEqual(['Overview']);
+    expect(TestBed.inject(Title).getTitle()).toBe('Overview · AIlink');
+    http.expectOne('/readyz').flush({ status: 'ok', version: '0.1.0', mode: 'embedded' });
+    http.expectOne('/api/v1/auth/whoami').flush(SUPERADMIN);
+    http.expectOne('/api/v1/projects').flush([]);
+  });
+
+  it('keeps a signed-in user away from /login', async () => {
+    await signIn();
+    await harness.navigateByUrl('/login');
+    expect(TestBed.inject(Router).url).toBe('/');
+    http.match(() => true).forEach((r) => r.flush(null));
+  });
+});
+
+describe('product areas', () => {
+  it('have unique paths and one-sentence descriptions', () => {
+    const paths = UNAVAILABLE_AREAS.map((a) => a.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    for (const area of UNAVAILABLE_AREAS) {
+      expect(area.description).toMatch(/^[A-Z].*\.$/);
+      expect(area.description.slice(0, -1)).not.toMatch(/\.\s/);
+    }
   });
 });
