@@ -67,7 +67,7 @@ export async function registerPortalAndFallback(fastify: FastifyInstance, portal
     const path = decodeURIComponent(request.url.split('?')[0]);
     if (!hasPortal || isNonPortalPath(path) || carriesVirtualToken(request)) return notFound(request, reply);
     if (files.has(path) && path !== '/index.html') {
-      const immutable = /\.[0-9a-z]{8,}\.(js|css|woff2?)$/i.test(path);
+      const immutable = /-[0-9A-Z]{8}\.(js|css|woff2?)$/.test(path); // Angular output-hashed names
       return reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache').sendFile(path.slice(1));
     }
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').sendFile('index.html');
