@@ -22,7 +22,7 @@ const env = { ...process.env, CI: 'true', NX_DAEMON: 'false', NX_NO_CLOUD: 'true
 const vmModules = { NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' };
 
 const steps = [
-  { name: 'lint', kind: 'check', cmd: 'npx nx run-many -t lint --output-style=static' },
+  { name: 'lint', kind: 'check', cmd: 'npx nx run-many -t lint --output-style=static && npx eslint --max-warnings=0 e2e tools' },
   { name: 'typecheck', kind: 'check', cmd: 'npx tsc -p apps/gateway/tsconfig.app.json --noEmit && npx tsc -p tsconfig.test.json --noEmit && npx tsc -p libs/portal/data-access/tsconfig.lib.json --noEmit' },
   { name: 'build', kind: 'check', cmd: 'npx nx run-many -t build -p gateway portal --output-style=static' },
   { name: 'unit', kind: 'jest', cmd: 'npx jest -c jest.config.ts --ci --silent' },

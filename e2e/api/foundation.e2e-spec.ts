@@ -5,11 +5,14 @@ import { startGateway, type GatewayProcess } from '../support/gateway';
 
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 
-async function json(response: Response): Promise<any> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted structurally
+type Json = any;
+
+async function json(response: Response): Promise<Json> {
   return JSON.parse(await response.text());
 }
 
-function expectEnvelope(body: any, code: string, type: string): void {
+function expectEnvelope(body: Json, code: string, type: string): void {
   expect(body).toEqual({ error: expect.objectContaining({ code, type, message: expect.any(String), request_id: expect.stringMatching(REQUEST_ID) }) });
 }
 
@@ -222,7 +225,7 @@ describe('readiness when a dependency goes away', () => {
     await redisProxy.stop();
   });
 
-  async function readyz(): Promise<{ status: number; body: any }> {
+  async function readyz(): Promise<{ status: number; body: Json }> {
     const r = await fetch(`${gw.baseUrl}/readyz`);
     return { status: r.status, body: await json(r) };
   }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { ConfigError, createLogger, describeConfig, lifecycle, loadConfig, type AppConfig } from '@ailink/gateway-core';
 import { EmbeddedPostgres, dataSourceOptions, runMigrations } from '@ailink/gateway-database';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
-import { version } from '../../../package.json';
+import { AILINK_VERSION as version } from '@ailink/shared-contracts';
 import { StartupError, createGateway } from './app/create-gateway';
 import { ALL_ENTITIES } from './app/entities';
 

@@ -7,10 +7,8 @@ import { register } from 'tsconfig-paths';
  */
 export default async function globalSetup(): Promise<void> {
   const root = join(__dirname, '..', '..', '..');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { compilerOptions } = require(join(root, 'tsconfig.base.json')) as { compilerOptions: { paths: Record<string, string[]> } };
   register({ baseUrl: root, paths: compilerOptions.paths });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { migrateTestDatabase } = require('./lib/database') as typeof import('./lib/database');
   await migrateTestDatabase();
 }
