@@ -1,30 +1,13 @@
 import nx from '@nx/eslint-plugin';
 
-const serverOnly = [
-  '@nestjs/*',
-  'typeorm',
-  'pg',
-  'ioredis',
-  'bullmq',
-  'undici',
-  'fastify',
-  '@fastify/*',
-  'pino',
-  '@electric-sql/*',
-];
+const serverOnly = ['@nestjs/*', 'typeorm', 'pg', 'ioredis', 'bullmq', 'undici', 'fastify', '@fastify/*', 'pino', '@electric-sql/*'];
 
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
   {
-    ignores: [
-      '**/dist',
-      '**/out-tsc',
-      '**/.ailink',
-      '**/test-output',
-      '**/coverage',
-    ],
+    ignores: ['**/dist', '**/out-tsc', '**/.ailink', '**/test-output', '**/coverage'],
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx'],
@@ -32,12 +15,7 @@ export default [
   },
   {
     // Tests (any tier) may also use the testing library's fixtures and helpers.
-    files: [
-      '**/*.spec.ts',
-      '**/*.int-spec.ts',
-      '**/*.e2e-spec.ts',
-      'e2e/**/*.ts',
-    ],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'e2e/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries(true)] },
   },
 ];
@@ -62,47 +40,20 @@ function boundaries(test) {
       {
         sourceTag: 'scope:shared',
         onlyDependOnLibsWithTags: ['scope:shared'],
-        bannedExternalImports: [
-          '@angular/*',
-          '@nestjs/*',
-          'typeorm',
-          'ioredis',
-          'bullmq',
-        ],
+        bannedExternalImports: ['@angular/*', '@nestjs/*', 'typeorm', 'ioredis', 'bullmq'],
       },
       // Type axis: features never import other features; lower layers never import upper ones.
       {
         sourceTag: 'type:app',
-        onlyDependOnLibsWithTags: [
-          'type:feature',
-          'type:core',
-          'type:data-access',
-          'type:ui',
-          'type:util',
-          'type:contracts',
-          ...t,
-        ],
+        onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:ui', 'type:util', 'type:contracts', ...t],
       },
       {
         sourceTag: 'type:feature',
-        onlyDependOnLibsWithTags: [
-          'type:core',
-          'type:data-access',
-          'type:ui',
-          'type:util',
-          'type:contracts',
-          ...t,
-        ],
+        onlyDependOnLibsWithTags: ['type:core', 'type:data-access', 'type:ui', 'type:util', 'type:contracts', ...t],
       },
       {
         sourceTag: 'type:data-access',
-        onlyDependOnLibsWithTags: [
-          'type:data-access',
-          'type:core',
-          'type:util',
-          'type:contracts',
-          ...t,
-        ],
+        onlyDependOnLibsWithTags: ['type:data-access', 'type:core', 'type:util', 'type:contracts', ...t],
       },
       {
         sourceTag: 'type:core',
@@ -119,14 +70,7 @@ function boundaries(test) {
       { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
       {
         sourceTag: 'type:testing',
-        onlyDependOnLibsWithTags: [
-          'type:feature',
-          'type:core',
-          'type:data-access',
-          'type:util',
-          'type:contracts',
-          'type:testing',
-        ],
+        onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:contracts', 'type:testing'],
       },
     ],
   };

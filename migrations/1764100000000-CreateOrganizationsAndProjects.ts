@@ -22,7 +22,9 @@ export class CreateOrganizationsAndProjects1764100000000 implements MigrationInt
       CONSTRAINT "fk_projects_org" FOREIGN KEY ("org_id") REFERENCES "organizations"("id") ON DELETE CASCADE
     )`);
     await q.query(`CREATE UNIQUE INDEX "uq_projects_org_name" ON "projects" ("org_id", "name")`);
-    await q.query(`INSERT INTO "organizations" ("id", "name") VALUES ('00000000-0000-0000-0000-000000000001', 'Default organization') ON CONFLICT DO NOTHING`);
+    await q.query(
+      `INSERT INTO "organizations" ("id", "name") VALUES ('00000000-0000-0000-0000-000000000001', 'Default organization') ON CONFLICT DO NOTHING`,
+    );
     await q.query(
       `INSERT INTO "projects" ("id", "org_id", "name") VALUES ('00000000-0000-0000-0000-000000000001', '00000000-0000-0000-0000-000000000001', 'default') ON CONFLICT DO NOTHING`,
     );

@@ -18,12 +18,29 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
 const only = (process.argv.find((a) => a.startsWith('--only=')) ?? '').slice(7).split(',').filter(Boolean);
-const env = { ...process.env, CI: 'true', NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NG_CLI_ANALYTICS: 'false', SCARF_ANALYTICS: 'false', FORCE_COLOR: '0' };
+const env = {
+  ...process.env,
+  CI: 'true',
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  NX_TUI: 'false',
+  NG_CLI_ANALYTICS: 'false',
+  SCARF_ANALYTICS: 'false',
+  FORCE_COLOR: '0',
+};
 const vmModules = { NODE_OPTIONS: '--experimental-vm-modules --no-warnings=ExperimentalWarning' };
 
 const steps = [
-  { name: 'lint', kind: 'check', cmd: 'npx nx run-many -t lint --output-style=static && npx eslint --max-warnings=0 e2e tools' },
-  { name: 'typecheck', kind: 'check', cmd: 'npx tsc -p apps/gateway/tsconfig.app.json --noEmit && npx tsc -p tsconfig.test.json --noEmit && npx tsc -p libs/portal/data-access/tsconfig.lib.json --noEmit' },
+  {
+    name: 'lint',
+    kind: 'check',
+    cmd: 'npx nx run-many -t lint --output-style=static && npx eslint --max-warnings=0 e2e tools && npx prettier --check . --log-level warn',
+  },
+  {
+    name: 'typecheck',
+    kind: 'check',
+    cmd: 'npx tsc -p apps/gateway/tsconfig.app.json --noEmit && npx tsc -p tsconfig.test.json --noEmit && npx tsc -p libs/portal/data-access/tsconfig.lib.json --noEmit',
+  },
   { name: 'build', kind: 'check', cmd: 'npx nx run-many -t build -p gateway portal --output-style=static' },
   { name: 'unit', kind: 'jest', cmd: 'npx jest -c jest.config.ts --ci --silent' },
   { name: 'integration', kind: 'jest', cmd: 'npx jest -c jest.int.config.cts --ci', env: vmModules },

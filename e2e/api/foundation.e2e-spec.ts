@@ -12,8 +12,19 @@ async function json(response: Response): Promise<Json> {
   return JSON.parse(await response.text());
 }
 
+/** Logs are written asynchronously: wait until a line matches. */
+async function logged(gw: GatewayProcess, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!pattern.test(gw.logs())) {
+    if (Date.now() > deadline) throw new Error(`no log line matches ${pattern}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function expectEnvelope(body: Json, code: string, type: string): void {
-  expect(body).toEqual({ error: expect.objectContaining({ code, type, message: expect.any(String), request_id: expect.stringMatching(REQUEST_ID) }) });
+  expect(body).toEqual({
+    error: expect.objectContaining({ code, type, message: expect.any(String), request_id: expect.stringMatching(REQUEST_ID) }),
+  });
 }
 
 describe('gateway foundation (external mode: PostgreSQL + Redis)', () => {
@@ -71,11 +82,21 @@ describe('gateway foundation (external mode: PostgreSQL + Redis)', () => {
   it('accepts the admin key as X-Admin-Key and as a bearer token', async () => {
     const a = await fetch(`${gw.baseUrl}/api/v1/auth/whoami`, { headers: admin() });
     expect(a.status).toBe(200);
-    expect(await json(a)).toEqual({ org_id: '00000000-0000-0000-0000-000000000001', user_id: null, role: 'SuperAdmin', scopes: ['*'], auth_method: 'admin_key' });
+    expect(await json(a)).toEqual({
+      org_id: '00000000-0000-0000-0000-000000000001',
+      user_id: null,
+      role: 'SuperAdmin',
+      scopes: ['*'],
+      auth_method: 'admin_key',
+    });
     const b = await fetch(`${gw.baseUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${gw.adminKey}` } });
     expect(b.status).toBe(200);
     const projects = await json(b);
-    expect(projects).toEqual(expect.arrayContaining([expect.objectContaining({ id: '00000000-0000-0000-0000-000000000001', org_id: '00000000-0000-0000-0000-000000000001' })]));
+    expect(projects).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: '00000000-0000-0000-0000-000000000001', org_id: '00000000-0000-0000-0000-000000000001' }),
+      ]),
+    );
   });
 
   it('answers unknown management paths 404 and known paths with a wrong method 405 + Allow', async () => {
@@ -91,10 +112,18 @@ describe('gateway foundation (external mode: PostgreSQL + Redis)', () => {
   });
 
   it('answers a malformed JSON body with 400 and an oversize body with 413, in the envelope', async () => {
-    const bad = await fetch(`${gw.baseUrl}/api/v1/projects`, { method: 'POST', headers: { ...admin(), 'content-type': 'application/json' }, body: '{"name": ' });
+    const bad = await fetch(`${gw.baseUrl}/api/v1/projects`, {
+      method: 'POST',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(bad.status).toBe(400);
     expectEnvelope(await json(bad), 'bad_request', 'invalid_request_error');
-    const big = await fetch(`${gw.baseUrl}/api/v1/projects`, { method: 'POST', headers: { ...admin(), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x'.repeat(10000) }) });
+    const big = await fetch(`${gw.baseUrl}/api/v1/projects`, {
+      method: 'POST',
+      headers: { ...admin(), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x'.repeat(10000) }),
+    });
     expect(big.status).toBe(413);
     expectEnvelope(await json(big), 'payload_too_large', 'invalid_request_error');
   });
@@ -116,12 +145,18 @@ describe('gateway foundation (external mode: PostgreSQL + Redis)', () => {
   });
 
   it('answers CORS preflights for allowed origins only', async () => {
-    const ok = await fetch(`${gw.baseUrl}/api/v1/projects`, { method: 'OPTIONS', headers: { origin: 'http://localhost:4200', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-admin-key' } });
+    const ok = await fetch(`${gw.baseUrl}/api/v1/projects`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:4200', 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-admin-key' },
+    });
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
     expect(ok.headers.get('access-control-allow-headers')).toContain('x-admin-key');
-    const evil = await fetch(`${gw.baseUrl}/api/v1/projects`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' } });
+    const evil = await fetch(`${gw.baseUrl}/api/v1/projects`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
     const simple = await fetch(`${gw.baseUrl}/readyz`, { headers: { origin: 'http://127.0.0.1:3000' } });
     expect(simple.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:3000');
@@ -148,13 +183,28 @@ describe('gateway foundation (external mode: PostgreSQL + Redis)', () => {
     expect(text).toMatch(/ailink_build_info\{version="[^"]+",mode="external"\} 1/);
   });
 
+  it('never logs a virtual token, only its public id', async () => {
+    const secret = 'ailink_v1_00000000_tok_' + 'c'.repeat(32);
+    await fetch(`${gw.baseUrl}/api/v1/nope?key=${secret}`);
+    await logged(gw, /"path":"\/api\/v1\/nope\?key=/);
+    expect(gw.logs()).not.toContain(secret);
+    expect(gw.logs()).toMatch(/"path":"\/api\/v1\/nope\?key=tok_[0-9a-f]{24}"/);
+  });
+
   it('logs structured JSON lines carrying the request id', async () => {
     const r = await fetch(`${gw.baseUrl}/api/v1/auth/whoami`, { method: 'PATCH', headers: admin() });
     expect(r.status).toBe(405);
-    const lines = gw.logs().split('\n').filter((l) => l.startsWith('{'));
+    await logged(gw, new RegExp(`"request_id":"${r.headers.get('x-request-id')}"`));
+    const lines = gw
+      .logs()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(lines.some((l) => JSON.parse(l).msg?.includes('ready on'))).toBe(true);
+    const rid = r.headers.get('x-request-id');
+    const access = lines.map((l) => JSON.parse(l)).find((l) => l.request_id === rid);
+    expect(access).toMatchObject({ msg: 'request completed', method: 'PATCH', path: '/api/v1/auth/whoami', status: 405, level: 'info' });
   });
 });
 
@@ -179,11 +229,16 @@ describe('startup failures', () => {
   it('stops with one line naming a malformed variable', async () => {
     const gw = await startGateway({ waitReady: false, env: { AILINK_MASTER_KEY: 'not-hex' } });
     expect(await gw.exited).toBe(1);
-    expect(gw.logs().trim()).toBe('ailink: Invalid configuration: AILINK_MASTER_KEY must be 64 hexadecimal characters (a 32-byte key; generate one with `openssl rand -hex 32`)');
+    expect(gw.logs().trim()).toBe(
+      'ailink: Invalid configuration: AILINK_MASTER_KEY must be 64 hexadecimal characters (a 32-byte key; generate one with `openssl rand -hex 32`)',
+    );
   });
 
   it('refuses placeholder keys in production', async () => {
-    const gw = await startGateway({ waitReady: false, env: { AILINK_ENV: 'production', AILINK_ENABLE_TEST_HOOKS: 'false', AILINK_ADMIN_KEY: 'ailink-admin-key' } });
+    const gw = await startGateway({
+      waitReady: false,
+      env: { AILINK_ENV: 'production', AILINK_ENABLE_TEST_HOOKS: 'false', AILINK_ADMIN_KEY: 'ailink-admin-key' },
+    });
     expect(await gw.exited).toBe(1);
     expect(gw.logs()).toContain('Invalid configuration: AILINK_ADMIN_KEY is a placeholder value');
   });
@@ -279,7 +334,10 @@ describe('embedded mode (no DATABASE_URL / REDIS_URL)', () => {
     } finally {
       expect(await first.stop()).toBe(0);
     }
-    const second = await startGateway({ mode: 'embedded', env: { AILINK_DATA_DIR: first.dataDir, AILINK_ADMIN_KEY: undefined, AILINK_MASTER_KEY: undefined } });
+    const second = await startGateway({
+      mode: 'embedded',
+      env: { AILINK_DATA_DIR: first.dataDir, AILINK_ADMIN_KEY: undefined, AILINK_MASTER_KEY: undefined },
+    });
     try {
       const key = readFileSync(join(first.dataDir, 'admin-key'), 'utf8').trim();
       const r = await fetch(`${second.baseUrl}/api/v1/projects`, { headers: { 'x-admin-key': key } });
@@ -290,4 +348,3 @@ describe('embedded mode (no DATABASE_URL / REDIS_URL)', () => {
     }
   });
 });
-

@@ -30,7 +30,9 @@ async function migrate(cfg: AppConfig): Promise<void> {
   try {
     await ds.initialize();
     const applied = await runMigrations(ds);
-    process.stdout.write(applied.length ? applied.map((m) => `  applied ${m.name}\n`).join('') : '  nothing to apply: the schema is up to date\n');
+    process.stdout.write(
+      applied.length ? applied.map((m) => `  applied ${m.name}\n`).join('') : '  nothing to apply: the schema is up to date\n',
+    );
   } finally {
     if (ds.isInitialized) await ds.destroy();
     await embedded.stop();
@@ -41,10 +43,18 @@ async function serve(cfg: AppConfig): Promise<void> {
   const logger = createLogger({ format: cfg.logFormat, level: cfg.logLevel });
   logger.info(`AIlink gateway ${cfg.version} starting (${describeConfig(cfg)})`);
   if (cfg.mode === 'embedded') {
-    logger.info(`Embedded mode: PGlite data in ${cfg.dataDir}, in-process cache/counters/queues (single instance). Set DATABASE_URL and REDIS_URL for PostgreSQL + Redis.`);
+    logger.info(
+      `Embedded mode: PGlite data in ${cfg.dataDir}, in-process cache/counters/queues (single instance). Set DATABASE_URL and REDIS_URL for PostgreSQL + Redis.`,
+    );
   }
-  if (cfg.generated.masterKeyFile) logger.warn(`AILINK_MASTER_KEY is not set: using the generated key stored in ${cfg.generated.masterKeyFile} (mode 0600). Set AILINK_MASTER_KEY in production.`);
-  if (cfg.generated.adminKeyFile) logger.warn(`AILINK_ADMIN_KEY is not set: the generated admin key is in ${cfg.generated.adminKeyFile}; read it with: cat ${cfg.generated.adminKeyFile}`);
+  if (cfg.generated.masterKeyFile)
+    logger.warn(
+      `AILINK_MASTER_KEY is not set: using the generated key stored in ${cfg.generated.masterKeyFile} (mode 0600). Set AILINK_MASTER_KEY in production.`,
+    );
+  if (cfg.generated.adminKeyFile)
+    logger.warn(
+      `AILINK_ADMIN_KEY is not set: the generated admin key is in ${cfg.generated.adminKeyFile}; read it with: cat ${cfg.generated.adminKeyFile}`,
+    );
   if (!cfg.adminKey) logger.info('Admin-key authentication is disabled (AILINK_ADMIN_KEY unset in production)');
 
   const app = await createGateway(cfg, logger);

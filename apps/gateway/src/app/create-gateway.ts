@@ -70,7 +70,9 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     app,
     new DocumentBuilder()
       .setTitle('AIlink Management API')
-      .setDescription('Management API of the AIlink gateway. Errors use the envelope {"error":{"code","message","type","request_id","details"?}}.')
+      .setDescription(
+        'Management API of the AIlink gateway. Errors use the envelope {"error":{"code","message","type","request_id","details"?}}.',
+      )
       .setVersion(config.version)
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Admin-Key' }, 'admin-key')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key (ak_live_…) or the admin key' }, 'bearer')
@@ -93,7 +95,10 @@ function explainStartupFailure(error: unknown, config: AppConfig): Error {
   if (/redis/i.test(text) && config.mode === 'external') {
     return new StartupError((error as Error).message.split('\n')[0]);
   }
-  if (config.mode === 'external' && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout|password authentication|does not exist|ETIMEDOUT|Connection terminated/i.test(text)) {
+  if (
+    config.mode === 'external' &&
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout|password authentication|does not exist|ETIMEDOUT|Connection terminated/i.test(text)
+  ) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return new StartupError(`Cannot connect to PostgreSQL at ${redactUrl(config.databaseUrl ?? '')} (DATABASE_URL): ${reason}`);
   }

@@ -42,7 +42,12 @@ function listFiles(root: string): Set<string> {
  * Everything else that no route matched answers 404 (or 405 for a known management path) in the
  * documented error envelope. The catch-all proxy (route family 8) will take those requests later.
  */
-export async function registerPortalAndFallback(fastify: FastifyInstance, portalDir: string, routes: ManagementRouteIndex, logger: Logger): Promise<void> {
+export async function registerPortalAndFallback(
+  fastify: FastifyInstance,
+  portalDir: string,
+  routes: ManagementRouteIndex,
+  logger: Logger,
+): Promise<void> {
   const hasPortal = existsSync(join(portalDir, 'index.html'));
   const files = hasPortal ? listFiles(portalDir) : new Set<string>();
   if (hasPortal) {

@@ -35,7 +35,9 @@ function enumerateRoutes(app: NestFastifyApplication): RouteInfo[] {
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod];
         let path = ('/' + [base, sub].filter((p) => p && p !== '/').join('/')).replace(/\/+/g, '/');
         if (!OPERATIONS.has(path)) path = `/${API_PREFIX}${path === '/' ? '' : path}`;
-        const requirement = (Reflect.getMetadata(AUTH_REQUIREMENT, handler) ?? Reflect.getMetadata(AUTH_REQUIREMENT, type)) as AuthRequirement | undefined;
+        const requirement = (Reflect.getMetadata(AUTH_REQUIREMENT, handler) ?? Reflect.getMetadata(AUTH_REQUIREMENT, type)) as
+          | AuthRequirement
+          | undefined;
         routes.push({ method, path, requirement, name: `${type.name}.${key}` });
       }
     }
@@ -70,7 +72,9 @@ describe('management routes fail closed', () => {
 
   it('finds the controllers’ routes', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/v1/auth/whoami', 'GET /api/v1/projects']));
+    expect(names).toEqual(
+      expect.arrayContaining(['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /api/v1/auth/whoami', 'GET /api/v1/projects']),
+    );
   });
 
   it('every route declares @Public(), @Authenticated() or @RequireScope()', () => {

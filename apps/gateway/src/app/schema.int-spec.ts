@@ -14,7 +14,14 @@ describe('entities vs migrations', () => {
 
   beforeAll(async () => {
     scratch = await createScratchDatabase();
-    ds = new DataSource({ type: 'postgres', url: scratch.url, entities: ALL_ENTITIES, migrations: ALL_MIGRATIONS, namingStrategy: new SnakeNamingStrategy(), synchronize: false });
+    ds = new DataSource({
+      type: 'postgres',
+      url: scratch.url,
+      entities: ALL_ENTITIES,
+      migrations: ALL_MIGRATIONS,
+      namingStrategy: new SnakeNamingStrategy(),
+      synchronize: false,
+    });
     await ds.initialize();
   });
 

@@ -36,9 +36,7 @@ describe('app routes', () => {
   }
 
   function h1s(): string[] {
-    return Array.from((harness.fixture.nativeElement as HTMLElement).querySelectorAll('h1')).map((h) =>
-      (h.textContent ?? '').trim(),
-    );
+    return Array.from((harness.fixture.nativeElement as HTMLElement).querySelectorAll('h1')).map((h) => (h.textContent ?? '').trim());
   }
 
   it('sends an anonymous visitor of / to the login page', async () => {

@@ -24,8 +24,7 @@ export const MAIN_AREAS: readonly ProductArea[] = [
   {
     path: 'services',
     label: 'Services',
-    description:
-      'Register the upstream HTTP services agents may reach through the service proxy at /v1/proxy/services/{name}.',
+    description: 'Register the upstream HTTP services agents may reach through the service proxy at /v1/proxy/services/{name}.',
   },
   {
     path: 'policies',
@@ -57,8 +56,7 @@ export const MAIN_AREAS: readonly ProductArea[] = [
   {
     path: 'mcp-servers',
     label: 'MCP servers',
-    description:
-      'Register MCP servers, connect them through OAuth, and choose which of their tools are offered to agents.',
+    description: 'Register MCP servers, connect them through OAuth, and choose which of their tools are offered to agents.',
   },
   {
     path: 'webhooks',
@@ -99,8 +97,7 @@ export const IDENTITY_AREAS: readonly ProductArea[] = [
 export const SETTINGS_AREA: ProductArea = {
   path: 'settings',
   label: 'Settings',
-  description:
-    'Adjust runtime settings, export and import configuration as code, manage pricing and caches, and rotate the master key.',
+  description: 'Adjust runtime settings, export and import configuration as code, manage pricing and caches, and rotate the master key.',
 };
 
 /** Every area that does not exist yet in this build (all of them except the overview). */

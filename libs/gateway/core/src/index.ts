@@ -12,3 +12,4 @@ export * from './lib/logging/request-context';
 export * from './lib/http/http-hooks';
 export * from './lib/core.module';
 export * from './lib/validation/validation.pipe';
+export * from './lib/logging/redact';

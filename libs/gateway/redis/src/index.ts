@@ -1,8 +1,5 @@
 export { RedisModule, createKeyValueStore } from './lib/redis.module';
-export type {
-  RedisModuleOptions,
-  RedisModuleAsyncOptions,
-} from './lib/redis.module';
+export type { RedisModuleOptions, RedisModuleAsyncOptions } from './lib/redis.module';
 export { KeyValueStore } from './lib/key-value-store';
 export type {
   KeyValueStoreMode,
@@ -19,13 +16,5 @@ export { TieredCache } from './lib/tiered-cache';
 export type { TieredCacheOptions } from './lib/tiered-cache';
 export { TieredCacheFactory } from './lib/tiered-cache.factory';
 export { CacheInvalidationBus } from './lib/cache-invalidation-bus';
-export type {
-  InvalidationListener,
-  InvalidationMessage,
-} from './lib/cache-invalidation-bus';
-export {
-  INVALIDATION_CHANNEL,
-  negativeResourceKey,
-  resourceKey,
-  resourceVersionKey,
-} from './lib/cache-keys';
+export type { InvalidationListener, InvalidationMessage } from './lib/cache-invalidation-bus';
+export { INVALIDATION_CHANNEL, negativeResourceKey, resourceKey, resourceVersionKey } from './lib/cache-keys';

@@ -27,7 +27,15 @@ export async function ensureDatabase(url = TEST_DATABASE_URL): Promise<void> {
 /** A TypeORM DataSource on the test database with the given entities (no synchronize, ever). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 export function testDataSource(entities: Function[], url = TEST_DATABASE_URL): DataSource {
-  return new DataSource({ type: 'postgres', url, entities, migrations: ALL_MIGRATIONS, namingStrategy: new SnakeNamingStrategy(), synchronize: false, extra: { max: 4 } });
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities,
+    migrations: ALL_MIGRATIONS,
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    extra: { max: 4 },
+  });
 }
 
 /** Applies every migration to the test database (idempotent; advisory-locked like the gateway). */

@@ -27,10 +27,9 @@ export class LoginPage {
   });
   protected readonly submitting = signal(false);
   protected readonly error = signal<string | null>(null);
-  protected readonly sessionEnded = toSignal(
-    this.route.queryParamMap.pipe(map((params) => params.get('reason') === 'session-ended')),
-    { initialValue: false },
-  );
+  protected readonly sessionEnded = toSignal(this.route.queryParamMap.pipe(map((params) => params.get('reason') === 'session-ended')), {
+    initialValue: false,
+  });
 
   protected submit(): void {
     if (this.submitting()) return;

@@ -77,23 +77,21 @@ describe('OverviewPage', () => {
     expect(text('gateway-postgres')).toBe('answering');
     expect(text('gateway-redis')).toBe('not answering');
     expect(text('projects-count')).toBe('1');
-    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid="projects-card"]')?.textContent).toContain(
-      '1 project',
-    );
+    expect((fixture.nativeElement as HTMLElement).querySelector('[data-testid="projects-card"]')?.textContent).toContain('1 project');
   });
 
   it('shows API errors per card', async () => {
     http.expectOne('/readyz').flush('down', { status: 500, statusText: 'Internal Server Error' });
     http.expectOne('/api/v1/auth/whoami').flush(SUPERADMIN);
-    http.expectOne('/api/v1/projects').flush(
-      { error: { code: 'forbidden', message: 'Scope projects:read required', type: 'permission_error', request_id: 'req_1' } },
-      { status: 403, statusText: 'Forbidden' },
-    );
+    http
+      .expectOne('/api/v1/projects')
+      .flush(
+        { error: { code: 'forbidden', message: 'Scope projects:read required', type: 'permission_error', request_id: 'req_1' } },
+        { status: 403, statusText: 'Forbidden' },
+      );
     await fixture.whenStable();
 
-    const alerts = Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('[role="alert"]')).map((a) =>
-      a.textContent?.trim(),
-    );
+    const alerts = Array.from((fixture.nativeElement as HTMLElement).querySelectorAll('[role="alert"]')).map((a) => a.textContent?.trim());
     expect(alerts).toEqual([
       'Could not read the gateway status: The gateway answered HTTP 500 Internal Server Error.',
       'Could not list projects: Scope projects:read required',

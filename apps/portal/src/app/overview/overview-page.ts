@@ -50,16 +50,12 @@ export class OverviewPage {
     { initialValue: LOADING as LoadState<WhoAmIResponse> },
   );
 
-  protected readonly projects = toSignal(
-    this.refresh$.pipe(switchMap(() => this.api.projects().pipe(toLoadState()))),
-    { initialValue: LOADING as LoadState<ProjectSummary[]> },
-  );
+  protected readonly projects = toSignal(this.refresh$.pipe(switchMap(() => this.api.projects().pipe(toLoadState()))), {
+    initialValue: LOADING as LoadState<ProjectSummary[]>,
+  });
 
   protected readonly loading = computed(
-    () =>
-      this.readiness().status === 'loading' ||
-      this.whoami().status === 'loading' ||
-      this.projects().status === 'loading',
+    () => this.readiness().status === 'loading' || this.whoami().status === 'loading' || this.projects().status === 'loading',
   );
 
   protected readonly authMethodLabel = authMethodLabel;

@@ -81,7 +81,11 @@ describe('Shell', () => {
     expect(links).toHaveLength(1 + MAIN_AREAS.length + IDENTITY_AREAS.length + 1);
     expect(SETTINGS_AREA.label).toBe('Settings');
     const group = nav?.querySelector('[role="group"]');
-    expect(el().querySelector(`#${group?.getAttribute('aria-labelledby')}`)?.textContent?.trim()).toBe('Identity');
+    expect(
+      el()
+        .querySelector(`#${group?.getAttribute('aria-labelledby')}`)
+        ?.textContent?.trim(),
+    ).toBe('Identity');
     expect(group?.querySelectorAll('a')).toHaveLength(4);
   });
 

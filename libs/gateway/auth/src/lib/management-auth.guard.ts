@@ -16,16 +16,23 @@ export class ManagementAuthGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_REQUIREMENT, [context.getHandler(), context.getClass()]);
+    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_REQUIREMENT, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (requirement?.kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
     const principal = this.adminKey.authenticate(request.headers);
-    if (!principal) throw new GatewayError(ErrorCode.Unauthorized, 'Missing or invalid credentials: send X-Admin-Key or Authorization: Bearer <API key>');
+    if (!principal)
+      throw new GatewayError(ErrorCode.Unauthorized, 'Missing or invalid credentials: send X-Admin-Key or Authorization: Bearer <API key>');
     request.principal = principal;
     if (!requirement) throw new GatewayError(ErrorCode.Forbidden, 'This route declares no access rule and is closed');
     if (requirement.kind === 'authenticated') return true;
     if (!isAllowed(principal, requirement.scope, requirement.adminOnly)) {
-      throw new GatewayError(ErrorCode.Forbidden, requirement.adminOnly ? `Requires an admin role and the scope ${requirement.scope}` : `Requires the scope ${requirement.scope}`);
+      throw new GatewayError(
+        ErrorCode.Forbidden,
+        requirement.adminOnly ? `Requires an admin role and the scope ${requirement.scope}` : `Requires the scope ${requirement.scope}`,
+      );
     }
     return true;
   }

@@ -34,7 +34,10 @@ export class OperationsController {
   @ApiServiceUnavailableResponse({ description: '`{status: "unavailable", postgres, redis, version, mode}`' })
   async readyz(@Res() reply: FastifyReply): Promise<void> {
     const result = await this.readiness.check();
-    await reply.status(result.status === 'ok' ? 200 : 503).header('cache-control', 'no-store').send(result);
+    await reply
+      .status(result.status === 'ok' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(result);
   }
 
   @Get('metrics')

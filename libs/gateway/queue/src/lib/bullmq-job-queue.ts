@@ -55,9 +55,7 @@ export class BullMqJobQueue<T> extends JobQueue<T> {
         removeOnFail: true,
       },
     });
-    this.queue.on('error', (error) =>
-      this.logger.warn(`Queue error: ${error.message}`),
-    );
+    this.queue.on('error', (error) => this.logger.warn(`Queue error: ${error.message}`));
   }
 
   async add(name: string, data: T, opts: JobAddOptions = {}): Promise<void> {
@@ -72,15 +70,7 @@ export class BullMqJobQueue<T> extends JobQueue<T> {
     // that must not run twice a jobId.
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Adding a job to ${this.name} timed out: Redis unavailable?`,
-            ),
-          ),
-        this.addTimeoutMs,
-      );
+      timer = setTimeout(() => reject(new Error(`Adding a job to ${this.name} timed out: Redis unavailable?`)), this.addTimeoutMs);
     });
     try {
       await Promise.race([this.queue.add(name, data, jobOptions), timeout]);
@@ -90,8 +80,7 @@ export class BullMqJobQueue<T> extends JobQueue<T> {
   }
 
   process(handler: JobHandler<T>, concurrency = 1): void {
-    if (this.worker)
-      throw new Error(`Queue ${this.name} already has a handler`);
+    if (this.worker) throw new Error(`Queue ${this.name} already has a handler`);
     if (this.closing) throw new Error(`Queue ${this.name} is closed`);
     assertConcurrency(concurrency);
     // BullMQ's generics do not resolve for an open T: the queue is typed unknown, and `add` only
@@ -108,14 +97,10 @@ export class BullMqJobQueue<T> extends JobQueue<T> {
         }),
       { connection: this.connections.worker, prefix: this.prefix, concurrency },
     );
-    worker.on('error', (error) =>
-      this.logger.warn(`Worker error: ${error.message}`),
-    );
+    worker.on('error', (error) => this.logger.warn(`Worker error: ${error.message}`));
     worker.on('failed', (job, error) => {
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        this.logger.error(
-          `Job ${job.name} (${job.id}) failed after ${job.attemptsMade} attempt(s): ${error.message}`,
-        );
+        this.logger.error(`Job ${job.name} (${job.id}) failed after ${job.attemptsMade} attempt(s): ${error.message}`);
       }
     });
     this.worker = worker;

@@ -76,12 +76,8 @@ describe('InProcessJobQueue', () => {
   });
 
   it('refuses invalid settings and concurrency', () => {
-    expect(() => new InProcessJobQueue('q', { defaultAttempts: 0 })).toThrow(
-      RangeError,
-    );
-    expect(() => new InProcessJobQueue('q', { backoffMs: -1 })).toThrow(
-      RangeError,
-    );
+    expect(() => new InProcessJobQueue('q', { defaultAttempts: 0 })).toThrow(RangeError);
+    expect(() => new InProcessJobQueue('q', { backoffMs: -1 })).toThrow(RangeError);
     expect(() => queue.process(async () => undefined, 0)).toThrow(RangeError);
   });
 });

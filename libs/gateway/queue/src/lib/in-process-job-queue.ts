@@ -72,8 +72,7 @@ export class InProcessJobQueue<T> extends JobQueue<T> {
   }
 
   process(handler: JobHandler<T>, concurrency = 1): void {
-    if (this.handler)
-      throw new Error(`Queue ${this.name} already has a handler`);
+    if (this.handler) throw new Error(`Queue ${this.name} already has a handler`);
     if (this.closed) throw new Error(`Queue ${this.name} is closed`);
     assertConcurrency(concurrency);
     this.handler = handler;
@@ -88,10 +87,7 @@ export class InProcessJobQueue<T> extends JobQueue<T> {
       const dropped = this.ready.length + this.delayed.size;
       this.ready.length = 0;
       this.delayed.clear();
-      if (dropped > 0)
-        this.logger.warn(
-          `Closed with ${dropped} unprocessed job(s); they are lost`,
-        );
+      if (dropped > 0) this.logger.warn(`Closed with ${dropped} unprocessed job(s); they are lost`);
     }
     await Promise.all([...this.running]);
   }
@@ -116,12 +112,7 @@ export class InProcessJobQueue<T> extends JobQueue<T> {
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      while (
-        this.handler &&
-        !this.closed &&
-        this.running.size < this.concurrency &&
-        this.ready.length > 0
-      ) {
+      while (this.handler && !this.closed && this.running.size < this.concurrency && this.ready.length > 0) {
         const job = this.ready.shift();
         if (job) this.start(job, this.handler);
       }
@@ -137,10 +128,7 @@ export class InProcessJobQueue<T> extends JobQueue<T> {
     });
   }
 
-  private async attempt(
-    job: PendingJob,
-    handler: JobHandler<T>,
-  ): Promise<void> {
+  private async attempt(job: PendingJob, handler: JobHandler<T>): Promise<void> {
     try {
       await handler({
         id: job.id,
@@ -159,9 +147,7 @@ export class InProcessJobQueue<T> extends JobQueue<T> {
         return;
       }
       this.release(job);
-      this.logger.error(
-        `Job ${job.name} (${job.id}) failed after ${job.attempt} attempt(s): ${reason}`,
-      );
+      this.logger.error(`Job ${job.name} (${job.id}) failed after ${job.attempt} attempt(s): ${reason}`);
     }
   }
 

@@ -3,19 +3,8 @@ import { BullMqJobQueue } from './bullmq-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { QueueFactory } from './queue.factory';
 import { QueueModule } from './queue.module';
-import {
-  deliveryHandler,
-  describeJobQueueContract,
-  type DeliveryJob,
-  type Run,
-} from './testing/job-queue.contract';
-import {
-  deletePrefix,
-  requireRedis,
-  TEST_REDIS_URL,
-  uniquePrefix,
-  waitFor,
-} from './testing/queue-test-support';
+import { deliveryHandler, describeJobQueueContract, type DeliveryJob, type Run } from './testing/job-queue.contract';
+import { deletePrefix, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from './testing/queue-test-support';
 
 const prefixes: string[] = [];
 
@@ -50,32 +39,23 @@ describe('the same handler under both implementations', () => {
         });
       },
     ],
-  ] as const)(
-    '%s: delivers after a failed first attempt',
-    async (mode, make) => {
-      const factory = make();
-      try {
-        const runs: Run[] = [];
-        const queue = factory.create<DeliveryJob>('webhook-deliveries');
-        expect(queue).toBeInstanceOf(
-          mode === 'bullmq' ? BullMqJobQueue : InProcessJobQueue,
-        );
-        queue.process(deliveryHandler(runs));
-        await queue.add(
-          'deliver',
-          { url: 'http://hook.test/flaky', failures: 1 },
-          { attempts: 3 },
-        );
-        await waitFor(() => runs.length === 2, 5000, 'the retry');
-        expect(runs.map((r) => [r.name, r.attempt, r.attempts])).toEqual([
-          ['deliver', 1, 3],
-          ['deliver', 2, 3],
-        ]);
-      } finally {
-        await factory.close();
-      }
-    },
-  );
+  ] as const)('%s: delivers after a failed first attempt', async (mode, make) => {
+    const factory = make();
+    try {
+      const runs: Run[] = [];
+      const queue = factory.create<DeliveryJob>('webhook-deliveries');
+      expect(queue).toBeInstanceOf(mode === 'bullmq' ? BullMqJobQueue : InProcessJobQueue);
+      queue.process(deliveryHandler(runs));
+      await queue.add('deliver', { url: 'http://hook.test/flaky', failures: 1 }, { attempts: 3 });
+      await waitFor(() => runs.length === 2, 5000, 'the retry');
+      expect(runs.map((r) => [r.name, r.attempt, r.attempts])).toEqual([
+        ['deliver', 1, 3],
+        ['deliver', 2, 3],
+      ]);
+    } finally {
+      await factory.close();
+    }
+  });
 });
 
 describe('BullMqJobQueue across instances', () => {
@@ -87,14 +67,8 @@ describe('BullMqJobQueue across instances', () => {
     try {
       const runs: Run[] = [];
       consumer.create<DeliveryJob>('shared').process(deliveryHandler(runs));
-      await producer
-        .create<DeliveryJob>('shared')
-        .add('deliver', { url: 'http://x.test', failures: 0 });
-      await waitFor(
-        () => runs.length === 1,
-        5000,
-        'the job on the other instance',
-      );
+      await producer.create<DeliveryJob>('shared').add('deliver', { url: 'http://x.test', failures: 0 });
+      await waitFor(() => runs.length === 1, 5000, 'the job on the other instance');
     } finally {
       await Promise.all([producer.close(), consumer.close()]);
     }
@@ -106,9 +80,7 @@ describe('BullMqJobQueue across instances', () => {
       prefix: uniquePrefix(),
     });
     const started = Date.now();
-    await expect(factory.onModuleInit()).rejects.toThrow(
-      /Redis for job queues at redis:\/\/127\.0\.0\.1:6390 is unreachable/,
-    );
+    await expect(factory.onModuleInit()).rejects.toThrow(/Redis for job queues at redis:\/\/127\.0\.0\.1:6390 is unreachable/);
     expect(Date.now() - started).toBeLessThan(3000);
     await factory.close();
   });
@@ -122,13 +94,9 @@ describe('BullMqJobQueue across instances', () => {
     const job = { url: 'http://x.test', failures: 0 };
     const started = Date.now();
     // The first queue's connect attempt fails outright...
-    await expect(
-      factory.create<DeliveryJob>('first').add('deliver', job),
-    ).rejects.toThrow();
+    await expect(factory.create<DeliveryJob>('first').add('deliver', job)).rejects.toThrow();
     // ...a queue made while the connection retries would wait for it forever without the bound.
-    await expect(
-      factory.create<DeliveryJob>('second').add('deliver', job),
-    ).rejects.toThrow(/timed out/);
+    await expect(factory.create<DeliveryJob>('second').add('deliver', job)).rejects.toThrow(/timed out/);
     expect(Date.now() - started).toBeLessThan(2000);
     const closing = Date.now();
     await factory.close();
@@ -153,8 +121,6 @@ describe('QueueModule (external mode)', () => {
     await queue.add('deliver', { url: 'http://hook.test/m', failures: 0 });
     await waitFor(() => runs.length === 1, 5000, 'the job');
     await moduleRef.close();
-    await expect(
-      queue.add('late', { url: 'http://hook.test/late', failures: 0 }),
-    ).rejects.toThrow(/closed/);
+    await expect(queue.add('late', { url: 'http://hook.test/late', failures: 0 })).rejects.toThrow(/closed/);
   });
 });

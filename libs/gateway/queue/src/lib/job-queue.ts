@@ -59,56 +59,33 @@ export abstract class JobQueue<T> {
 /** Rules shared by both implementations so that they accept and refuse the same input. */
 export function assertQueueName(name: string): void {
   if (name.length === 0 || name.includes(':')) {
-    throw new Error(
-      `Invalid queue name "${name}": must be non-empty without ":"`,
-    );
+    throw new Error(`Invalid queue name "${name}": must be non-empty without ":"`);
   }
 }
 
 export function assertJobOptions(opts: JobAddOptions): void {
-  if (
-    opts.delayMs !== undefined &&
-    (!Number.isInteger(opts.delayMs) || opts.delayMs < 0)
-  ) {
-    throw new RangeError(
-      `delayMs must be a non-negative integer, got ${opts.delayMs}`,
-    );
+  if (opts.delayMs !== undefined && (!Number.isInteger(opts.delayMs) || opts.delayMs < 0)) {
+    throw new RangeError(`delayMs must be a non-negative integer, got ${opts.delayMs}`);
   }
-  if (
-    opts.attempts !== undefined &&
-    (!Number.isInteger(opts.attempts) || opts.attempts < 1)
-  ) {
-    throw new RangeError(
-      `attempts must be a positive integer, got ${opts.attempts}`,
-    );
+  if (opts.attempts !== undefined && (!Number.isInteger(opts.attempts) || opts.attempts < 1)) {
+    throw new RangeError(`attempts must be a positive integer, got ${opts.attempts}`);
   }
   if (opts.jobId !== undefined) {
     const { jobId } = opts;
-    if (
-      jobId.length === 0 ||
-      jobId.includes(':') ||
-      `${parseInt(jobId, 10)}` === jobId
-    ) {
-      throw new Error(
-        `Invalid jobId "${jobId}": must be non-empty, not an integer, without ":"`,
-      );
+    if (jobId.length === 0 || jobId.includes(':') || `${parseInt(jobId, 10)}` === jobId) {
+      throw new Error(`Invalid jobId "${jobId}": must be non-empty, not an integer, without ":"`);
     }
   }
 }
 
 export function assertConcurrency(concurrency: number): void {
   if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new RangeError(
-      `concurrency must be a positive integer, got ${concurrency}`,
-    );
+    throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
   }
 }
 
 export function assertSettings(settings: JobQueueSettings): void {
-  if (
-    !Number.isInteger(settings.defaultAttempts) ||
-    settings.defaultAttempts < 1
-  ) {
+  if (!Number.isInteger(settings.defaultAttempts) || settings.defaultAttempts < 1) {
     throw new RangeError(`defaultAttempts must be a positive integer`);
   }
   if (!Number.isInteger(settings.backoffMs) || settings.backoffMs < 0) {

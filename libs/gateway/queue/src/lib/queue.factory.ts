@@ -1,16 +1,8 @@
-import {
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BullMqJobQueue, type BullMqConnections } from './bullmq-job-queue';
 import { InProcessJobQueue } from './in-process-job-queue';
-import {
-  assertQueueName,
-  type JobQueue,
-  type JobQueueSettings,
-} from './job-queue';
+import { assertQueueName, type JobQueue, type JobQueueSettings } from './job-queue';
 
 export interface QueueFactoryOptions {
   /** `REDIS_URL`. Set: BullMQ on Redis. Unset or empty: in-process queues (embedded mode). */
@@ -42,10 +34,7 @@ export class QueueFactory implements OnModuleInit, OnModuleDestroy {
     this.mode = options.redisUrl ? 'bullmq' : 'in-process';
   }
 
-  create<T>(
-    queueName: string,
-    settings: Partial<JobQueueSettings> = {},
-  ): JobQueue<T> {
+  create<T>(queueName: string, settings: Partial<JobQueueSettings> = {}): JobQueue<T> {
     if (this.closing) throw new Error('QueueFactory is closed');
     assertQueueName(queueName);
     const existing = this.queues.get(queueName);
@@ -53,13 +42,7 @@ export class QueueFactory implements OnModuleInit, OnModuleDestroy {
     const merged = { ...this.options.defaults, ...settings };
     const queue: JobQueue<T> =
       this.mode === 'bullmq'
-        ? new BullMqJobQueue<T>(
-            queueName,
-            this.redis(),
-            this.options.prefix ?? 'ailink:bull',
-            merged,
-            this.options.addTimeoutMs,
-          )
+        ? new BullMqJobQueue<T>(queueName, this.redis(), this.options.prefix ?? 'ailink:bull', merged, this.options.addTimeoutMs)
         : new InProcessJobQueue<T>(queueName, merged);
     this.queues.set(queueName, queue as JobQueue<unknown>);
     return queue;
@@ -88,18 +71,12 @@ export class QueueFactory implements OnModuleInit, OnModuleDestroy {
   /** Closes every queue (waiting for running jobs), then the shared connections. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const results = await Promise.allSettled(
-        [...this.queues.values()].map((q) => q.close()),
-      );
+      const results = await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
       for (const result of results) {
-        if (result.status === 'rejected')
-          this.logger.warn(`Closing a queue failed: ${String(result.reason)}`);
+        if (result.status === 'rejected') this.logger.warn(`Closing a queue failed: ${String(result.reason)}`);
       }
       if (this.connections) {
-        await Promise.all([
-          quit(this.connections.producer),
-          quit(this.connections.worker),
-        ]);
+        await Promise.all([quit(this.connections.producer), quit(this.connections.worker)]);
       }
     })();
     return this.closing;
@@ -132,9 +109,7 @@ export class QueueFactory implements OnModuleInit, OnModuleDestroy {
         connection.on('error', (error: Error) => {
           if (down) return;
           down = true;
-          this.logger.warn(
-            `Redis ${role} connection for queues: ${error.message}`,
-          );
+          this.logger.warn(`Redis ${role} connection for queues: ${error.message}`);
         });
         connection.on('ready', () => {
           down = false;
@@ -149,10 +124,7 @@ export class QueueFactory implements OnModuleInit, OnModuleDestroy {
 async function quit(connection: Redis): Promise<void> {
   if (connection.status === 'end') return;
   if (connection.status === 'ready') {
-    await Promise.race([
-      connection.quit().catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 1000).unref()),
-    ]);
+    await Promise.race([connection.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
   }
   if ((connection.status as string) !== 'end') connection.disconnect();
 }

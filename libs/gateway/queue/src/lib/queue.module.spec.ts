@@ -37,9 +37,7 @@ describe('QueueModule (embedded mode)', () => {
           imports: [
             {
               module: class ConfigModule {},
-              providers: [
-                { provide: 'CONFIG', useValue: { redisUrl: undefined } },
-              ],
+              providers: [{ provide: 'CONFIG', useValue: { redisUrl: undefined } }],
               exports: ['CONFIG'],
             },
           ],

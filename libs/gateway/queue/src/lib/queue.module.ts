@@ -13,9 +13,7 @@ export type QueueModuleOptions = QueueFactoryOptions;
 export interface QueueModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
   inject?: (InjectionToken | OptionalFactoryDependency)[];
-  useFactory: (
-    ...args: never[]
-  ) => QueueModuleOptions | Promise<QueueModuleOptions>;
+  useFactory: (...args: never[]) => QueueModuleOptions | Promise<QueueModuleOptions>;
 }
 
 /**
@@ -33,9 +31,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       global: true,
-      providers: [
-        { provide: QueueFactory, useFactory: () => new QueueFactory(options) },
-      ],
+      providers: [{ provide: QueueFactory, useFactory: () => new QueueFactory(options) }],
       exports: [QueueFactory],
     };
   }
@@ -49,8 +45,7 @@ export class QueueModule {
         {
           provide: QueueFactory,
           inject: options.inject ?? [],
-          useFactory: async (...args: never[]) =>
-            new QueueFactory(await options.useFactory(...args)),
+          useFactory: async (...args: never[]) => new QueueFactory(await options.useFactory(...args)),
         },
       ],
       exports: [QueueFactory],

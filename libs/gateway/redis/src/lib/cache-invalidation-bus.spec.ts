@@ -1,7 +1,4 @@
-import {
-  CacheInvalidationBus,
-  type InvalidationListener,
-} from './cache-invalidation-bus';
+import { CacheInvalidationBus, type InvalidationListener } from './cache-invalidation-bus';
 import { INVALIDATION_CHANNEL } from './cache-keys';
 import { MemoryKeyValueStore } from './memory-key-value-store';
 import { waitFor } from './testing/redis-test-support';
@@ -63,10 +60,7 @@ describe('CacheInvalidationBus', () => {
     bus.register('policy', policies);
 
     await bus.publish({ kind: 'token', id: 'tok_1', project_id: null });
-    await store.publish(
-      INVALIDATION_CHANNEL,
-      JSON.stringify({ kind: 'policy', id: 'p1' }),
-    );
+    await store.publish(INVALIDATION_CHANNEL, JSON.stringify({ kind: 'policy', id: 'p1' }));
     await waitFor(() => policies.evicted.length === 1, 1000, 'policy eviction');
     expect(tokens.evicted).toEqual(['tok_1']);
     expect(tokens2.evicted).toEqual(['tok_1']);
@@ -77,18 +71,9 @@ describe('CacheInvalidationBus', () => {
     const tokens = listener();
     bus.register('token', tokens);
     await store.publish(INVALIDATION_CHANNEL, 'not json');
-    await store.publish(
-      INVALIDATION_CHANNEL,
-      JSON.stringify({ kind: 'token' }),
-    );
-    await store.publish(
-      INVALIDATION_CHANNEL,
-      JSON.stringify({ kind: 'token', id: 1 }),
-    );
-    await store.publish(
-      INVALIDATION_CHANNEL,
-      JSON.stringify({ kind: 'token', id: 'ok' }),
-    );
+    await store.publish(INVALIDATION_CHANNEL, JSON.stringify({ kind: 'token' }));
+    await store.publish(INVALIDATION_CHANNEL, JSON.stringify({ kind: 'token', id: 1 }));
+    await store.publish(INVALIDATION_CHANNEL, JSON.stringify({ kind: 'token', id: 'ok' }));
     await waitFor(() => tokens.evicted.length > 0, 1000, 'valid message');
     expect(tokens.evicted).toEqual(['ok']);
   });

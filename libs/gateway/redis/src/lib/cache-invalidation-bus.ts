@@ -1,9 +1,4 @@
-import {
-  Injectable,
-  Logger,
-  type OnModuleDestroy,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { INVALIDATION_CHANNEL } from './cache-keys';
 import { KeyValueStore, type Unsubscribe } from './key-value-store';
 
@@ -82,9 +77,7 @@ export class CacheInvalidationBus implements OnModuleInit, OnModuleDestroy {
     this.unsubscribe = undefined;
     this.started = undefined;
     await unsubscribe?.().catch((error: unknown) => {
-      this.logger.warn(
-        `Unsubscribing from ${INVALIDATION_CHANNEL} failed: ${String(error)}`,
-      );
+      this.logger.warn(`Unsubscribing from ${INVALIDATION_CHANNEL} failed: ${String(error)}`);
     });
   }
 
@@ -98,17 +91,13 @@ export class CacheInvalidationBus implements OnModuleInit, OnModuleDestroy {
       try {
         listener.evict(message);
       } catch (error) {
-        this.logger.error(
-          `Evicting ${message.kind}:${message.id} failed: ${String(error)}`,
-        );
+        this.logger.error(`Evicting ${message.kind}:${message.id} failed: ${String(error)}`);
       }
     }
   }
 
   private resetAll(): void {
-    this.logger.log(
-      'Invalidation subscription restored: clearing every L1 cache',
-    );
+    this.logger.log('Invalidation subscription restored: clearing every L1 cache');
     for (const set of this.listeners.values()) {
       for (const listener of set) listener.reset();
     }
@@ -125,11 +114,6 @@ function parseInvalidationMessage(raw: string): InvalidationMessage | null {
   if (typeof parsed !== 'object' || parsed === null) return null;
   const { kind, id, project_id: projectId } = parsed as Record<string, unknown>;
   if (typeof kind !== 'string' || typeof id !== 'string') return null;
-  if (
-    projectId !== undefined &&
-    projectId !== null &&
-    typeof projectId !== 'string'
-  )
-    return null;
+  if (projectId !== undefined && projectId !== null && typeof projectId !== 'string') return null;
   return { kind, id, project_id: projectId ?? null };
 }

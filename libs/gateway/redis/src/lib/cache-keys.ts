@@ -21,8 +21,6 @@ const KIND_PATTERN = /^[a-z][a-z0-9_-]*$/;
 /** Kinds are lowercase words without `:`; `neg` is reserved for negative entries. */
 export function assertResourceKind(kind: string): void {
   if (!KIND_PATTERN.test(kind) || kind === 'neg') {
-    throw new Error(
-      `Invalid cache kind "${kind}": use lowercase letters, digits, "_" or "-"`,
-    );
+    throw new Error(`Invalid cache kind "${kind}": use lowercase letters, digits, "_" or "-"`);
   }
 }

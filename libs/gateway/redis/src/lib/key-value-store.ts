@@ -64,11 +64,7 @@ export abstract class KeyValueStore {
   abstract set(key: string, value: string, ttlSecs?: number): Promise<void>;
 
   /** Sets the value only if the key does not exist (locks, dedupe flags). True when it was set. */
-  abstract setIfAbsent(
-    key: string,
-    value: string,
-    ttlSecs: number,
-  ): Promise<boolean>;
+  abstract setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean>;
 
   /** Deletes keys; resolves to how many existed. */
   abstract del(...keys: string[]): Promise<number>;
@@ -89,10 +85,7 @@ export abstract class KeyValueStore {
   abstract publish(channel: string, message: string): Promise<void>;
 
   /** Subscribes `handler` to `channel`; resolves once the subscription is active. */
-  abstract subscribe(
-    channel: string,
-    handler: MessageHandler,
-  ): Promise<Unsubscribe>;
+  abstract subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>;
 
   /**
    * Registers `handler` to run after the subscriber connection came back from a loss (messages may
@@ -106,21 +99,13 @@ export abstract class KeyValueStore {
    * the window); a refused request adds nothing. Without `nowMs` the backend's clock is used (Redis
    * `TIME`, so that all instances agree).
    */
-  abstract slidingWindow(
-    key: string,
-    limit: number,
-    windowMs: number,
-    nowMs?: number,
-  ): Promise<SlidingWindowResult>;
+  abstract slidingWindow(key: string, limit: number, windowMs: number, nowMs?: number): Promise<SlidingWindowResult>;
 
   /**
    * Several sliding-window limits checked in one atomic step, all or nothing: the request is admitted
    * (and logged in every window) only if every limit admits it.
    */
-  abstract slidingWindowAll(
-    limits: readonly SlidingWindowLimit[],
-    nowMs?: number,
-  ): Promise<SlidingWindowAllResult>;
+  abstract slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult>;
 
   /** Current value of a version counter, or null when it does not exist. */
   abstract getVersion(versionKey: string): Promise<string | null>;
@@ -132,13 +117,7 @@ export abstract class KeyValueStore {
    * Writes `key = value` with `ttlSecs` only if the counter at `versionKey` still equals
    * `expectedVersion` (null: still does not exist), atomically. True when written.
    */
-  abstract setIfVersion(
-    key: string,
-    value: string,
-    ttlSecs: number,
-    versionKey: string,
-    expectedVersion: string | null,
-  ): Promise<boolean>;
+  abstract setIfVersion(key: string, value: string, ttlSecs: number, versionKey: string, expectedVersion: string | null): Promise<boolean>;
 
   /** Releases connections and subscriptions. Idempotent. */
   abstract close(): Promise<void>;

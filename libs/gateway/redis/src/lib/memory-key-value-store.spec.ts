@@ -41,8 +41,7 @@ describe('MemoryKeyValueStore', () => {
   it('sweeps expired keys without them being read', async () => {
     await store.set('a', '1', 1);
     await store.set('b', '2');
-    const held = (store as unknown as { entries: Map<string, unknown> })
-      .entries;
+    const held = (store as unknown as { entries: Map<string, unknown> }).entries;
     expect(held.size).toBe(2);
     now += 1000;
     store.sweep();
@@ -62,9 +61,7 @@ describe('MemoryKeyValueStore', () => {
     const off = store.onReconnect(onReconnect);
     off();
     await store.close();
-    await expect(store.subscribe('c', () => undefined)).rejects.toThrow(
-      /closed/,
-    );
+    await expect(store.subscribe('c', () => undefined)).rejects.toThrow(/closed/);
     expect(onReconnect).not.toHaveBeenCalled();
   });
 

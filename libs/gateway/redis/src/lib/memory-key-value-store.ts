@@ -8,12 +8,7 @@ import {
   type Unsubscribe,
 } from './key-value-store';
 import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
-import {
-  assertInteger,
-  assertNowMs,
-  assertTtlSecs,
-  assertWindow,
-} from './store-arguments';
+import { assertInteger, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 interface StringEntry {
   type: 'string';
@@ -70,11 +65,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
     this.writeString(key, value, ttlSecs);
   }
 
-  async setIfAbsent(
-    key: string,
-    value: string,
-    ttlSecs: number,
-  ): Promise<boolean> {
+  async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
     assertTtlSecs(ttlSecs);
     if (this.live(key)) return false;
     this.writeString(key, value, ttlSecs);
@@ -98,20 +89,15 @@ export class MemoryKeyValueStore extends KeyValueStore {
     const current = this.readString(key);
     let base = 0;
     if (current) {
-      if (
-        !/^-?\d+$/.test(current.value) ||
-        !Number.isSafeInteger(Number(current.value))
-      ) {
+      if (!/^-?\d+$/.test(current.value) || !Number.isSafeInteger(Number(current.value))) {
         throw new Error('ERR value is not an integer or out of range');
       }
       base = Number(current.value);
     }
     const next = base + by;
-    if (!Number.isSafeInteger(next))
-      throw new Error('ERR increment or decrement would overflow');
+    if (!Number.isSafeInteger(next)) throw new Error('ERR increment or decrement would overflow');
     let expiresAt = current?.expiresAt ?? null;
-    if (expiresAt === null && ttlSecs !== undefined)
-      expiresAt = this.clock() + ttlSecs * 1000;
+    if (expiresAt === null && ttlSecs !== undefined) expiresAt = this.clock() + ttlSecs * 1000;
     this.entries.set(key, { type: 'string', value: String(next), expiresAt });
     return next;
   }
@@ -148,10 +134,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
     });
   }
 
-  async subscribe(
-    channel: string,
-    handler: MessageHandler,
-  ): Promise<Unsubscribe> {
+  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
     if (this.closed) throw new Error('Store is closed');
     let handlers = this.channels.get(channel);
     if (!handlers) {
@@ -174,37 +157,22 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return () => undefined;
   }
 
-  async slidingWindow(
-    key: string,
-    limit: number,
-    windowMs: number,
-    nowMs?: number,
-  ): Promise<SlidingWindowResult> {
-    const { results } = await this.slidingWindowAll(
-      [{ key, limit, windowMs }],
-      nowMs,
-    );
+  async slidingWindow(key: string, limit: number, windowMs: number, nowMs?: number): Promise<SlidingWindowResult> {
+    const { results } = await this.slidingWindowAll([{ key, limit, windowMs }], nowMs);
     return results[0];
   }
 
-  async slidingWindowAll(
-    limits: readonly SlidingWindowLimit[],
-    nowMs?: number,
-  ): Promise<SlidingWindowAllResult> {
+  async slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult> {
     for (const l of limits) assertWindow(l.limit, l.windowMs);
     assertNowMs(nowMs);
     const now = nowMs ?? this.clock();
 
     const logs = limits.map((l) => {
       const entry = this.readLog(l.key);
-      const scores = entry
-        ? entry.scores.filter((s) => s > now - l.windowMs)
-        : [];
+      const scores = entry ? entry.scores.filter((s) => s > now - l.windowMs) : [];
       return { limit: l, scores };
     });
-    const allowed = logs.every(
-      ({ limit, scores }) => limit.limit > 0 && scores.length < limit.limit,
-    );
+    const allowed = logs.every(({ limit, scores }) => limit.limit > 0 && scores.length < limit.limit);
 
     const results = logs.map(({ limit, scores }) => {
       const admitsAlone = limit.limit > 0 && scores.length < limit.limit;
@@ -214,19 +182,14 @@ export class MemoryKeyValueStore extends KeyValueStore {
       } else {
         const previous = this.readLog(limit.key);
         // Like PEXPIRE: relative to the store's clock, whatever `nowMs` the caller passed.
-        const expiresAt = allowed
-          ? this.clock() + limit.windowMs
-          : (previous?.expiresAt ?? null);
+        const expiresAt = allowed ? this.clock() + limit.windowMs : (previous?.expiresAt ?? null);
         this.entries.set(limit.key, { type: 'log', scores, expiresAt });
       }
       const raw: SlidingWindowRaw = {
         allowed: admitsAlone,
         count: scores.length,
         oldestScore: scores.length > 0 ? scores[0] : null,
-        unblockScore:
-          admitsAlone || limit.limit <= 0
-            ? null
-            : scores[scores.length - limit.limit],
+        unblockScore: admitsAlone || limit.limit <= 0 ? null : scores[scores.length - limit.limit],
       };
       return toSlidingWindowResult(limit, now, raw);
     });
@@ -244,13 +207,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return String(next);
   }
 
-  async setIfVersion(
-    key: string,
-    value: string,
-    ttlSecs: number,
-    versionKey: string,
-    expectedVersion: string | null,
-  ): Promise<boolean> {
+  async setIfVersion(key: string, value: string, ttlSecs: number, versionKey: string, expectedVersion: string | null): Promise<boolean> {
     assertTtlSecs(ttlSecs);
     const current = await this.get(versionKey);
     if (current !== expectedVersion) return false;
@@ -268,8 +225,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
   sweep(): void {
     const now = this.clock();
     for (const [key, entry] of this.entries) {
-      if (entry.expiresAt !== null && entry.expiresAt <= now)
-        this.entries.delete(key);
+      if (entry.expiresAt !== null && entry.expiresAt <= now) this.entries.delete(key);
     }
   }
 
@@ -295,21 +251,14 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return entry;
   }
 
-  private writeString(
-    key: string,
-    value: string,
-    ttlSecs: number | undefined,
-  ): void {
-    const expiresAt =
-      ttlSecs === undefined ? null : this.clock() + ttlSecs * 1000;
+  private writeString(key: string, value: string, ttlSecs: number | undefined): void {
+    const expiresAt = ttlSecs === undefined ? null : this.clock() + ttlSecs * 1000;
     this.entries.set(key, { type: 'string', value, expiresAt });
   }
 }
 
 function wrongType(): Error {
-  return new Error(
-    'WRONGTYPE Operation against a key holding the wrong kind of value',
-  );
+  return new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
 }
 
 function insertSorted(scores: number[], value: number): void {

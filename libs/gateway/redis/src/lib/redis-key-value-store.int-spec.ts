@@ -1,27 +1,14 @@
 import type { KeyValueStore } from './key-value-store';
-import {
-  RedisKeyValueStore,
-  type RedisKeyValueStoreOptions,
-} from './redis-key-value-store';
+import { RedisKeyValueStore, type RedisKeyValueStoreOptions } from './redis-key-value-store';
 import { describeKeyValueStoreContract } from './testing/key-value-store.contract';
-import {
-  deletePrefix,
-  PausableProxy,
-  rawClient,
-  requireRedis,
-  TEST_REDIS_URL,
-  uniquePrefix,
-  waitFor,
-} from './testing/redis-test-support';
+import { deletePrefix, PausableProxy, rawClient, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from './testing/redis-test-support';
 
 const UNREACHABLE_URL = 'redis://127.0.0.1:6390';
 
 const prefixes = new WeakMap<KeyValueStore, string>();
 const usedPrefixes: string[] = [];
 
-async function connected(
-  options: RedisKeyValueStoreOptions,
-): Promise<RedisKeyValueStore> {
+async function connected(options: RedisKeyValueStoreOptions): Promise<RedisKeyValueStore> {
   const store = new RedisKeyValueStore(options);
   await store.connect();
   return store;
@@ -43,8 +30,7 @@ describeKeyValueStoreContract('redis', {
     prefixes.set(store, keyPrefix);
     return store;
   },
-  peer: async (store) =>
-    connected({ url: TEST_REDIS_URL, keyPrefix: prefixes.get(store) }),
+  peer: async (store) => connected({ url: TEST_REDIS_URL, keyPrefix: prefixes.get(store) }),
 });
 
 describe('RedisKeyValueStore', () => {
@@ -77,21 +63,13 @@ describe('RedisKeyValueStore', () => {
   it('admits exactly the limit out of 50 concurrent calls across two instances', async () => {
     const a = await instance();
     const b = await instance();
-    const calls = Array.from({ length: 50 }, (_, i) =>
-      (i % 2 === 0 ? a : b).slidingWindow(
-        'ailink:rl:default:tok:tok_x',
-        10,
-        60_000,
-      ),
-    );
+    const calls = Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).slidingWindow('ailink:rl:default:tok:tok_x', 10, 60_000));
     const results = await Promise.all(calls);
     expect(results.filter((r) => r.allowed)).toHaveLength(10);
     const raw = rawClient();
     await raw.connect();
     try {
-      expect(await raw.zcard(`${keyPrefix}ailink:rl:default:tok:tok_x`)).toBe(
-        10,
-      );
+      expect(await raw.zcard(`${keyPrefix}ailink:rl:default:tok:tok_x`)).toBe(10);
     } finally {
       raw.disconnect();
     }
@@ -111,9 +89,7 @@ describe('RedisKeyValueStore', () => {
     const raw = rawClient();
     await raw.connect();
     try {
-      const keys = (await raw.keys(`${keyPrefix}*`))
-        .map((k) => k.slice(keyPrefix.length))
-        .sort();
+      const keys = (await raw.keys(`${keyPrefix}*`)).map((k) => k.slice(keyPrefix.length)).sort();
       expect(keys).toEqual(['counter', 'guarded', 'plain', 'ver', 'window']);
       expect(await raw.get('plain')).toBeNull();
 
@@ -135,11 +111,7 @@ describe('RedisKeyValueStore', () => {
     await b.subscribe('chan', (m) => gotB.push(m));
     await a.publish('chan', 'for a');
     await b.publish('chan', 'for b');
-    await waitFor(
-      () => gotA.length === 1 && gotB.length === 1,
-      2000,
-      'messages',
-    );
+    await waitFor(() => gotA.length === 1 && gotB.length === 1, 2000, 'messages');
     expect([gotA, gotB]).toEqual([['for a'], ['for b']]);
   });
 
@@ -167,9 +139,7 @@ describe('RedisKeyValueStore', () => {
     });
     open.push(store);
     const failure = store.connect();
-    await expect(failure).rejects.toThrow(
-      /Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390.* is unreachable/,
-    );
+    await expect(failure).rejects.toThrow(/Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390.* is unreachable/);
     await expect(failure).rejects.toThrow(/unset REDIS_URL/);
     await expect(failure).rejects.not.toThrow(/hunter2/);
   });
@@ -188,9 +158,7 @@ describe('RedisKeyValueStore', () => {
     await raw.connect();
     try {
       const list = String(await raw.client('LIST'));
-      const line = list
-        .split('\n')
-        .find((l) => l.includes(` name=${connectionName}:sub `));
+      const line = list.split('\n').find((l) => l.includes(` name=${connectionName}:sub `));
       expect(line).toBeDefined();
       const id = /(?:^|\s)id=(\d+)/.exec(line ?? '')?.[1];
       await raw.client('KILL', 'ID', String(id));

@@ -9,20 +9,10 @@ import {
   type SlidingWindowResult,
   type Unsubscribe,
 } from './key-value-store';
-import {
-  BUMP_VERSION_LUA,
-  INCR_WITH_TTL_LUA,
-  SET_IF_VERSION_LUA,
-  SLIDING_WINDOW_LUA,
-} from './redis-scripts';
+import { BUMP_VERSION_LUA, INCR_WITH_TTL_LUA, SET_IF_VERSION_LUA, SLIDING_WINDOW_LUA } from './redis-scripts';
 import { redactRedisUrl } from './redis-url';
 import { toSlidingWindowResult } from './sliding-window';
-import {
-  assertInteger,
-  assertNowMs,
-  assertTtlSecs,
-  assertWindow,
-} from './store-arguments';
+import { assertInteger, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 export interface RedisKeyValueStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
@@ -126,9 +116,7 @@ export class RedisKeyValueStore extends KeyValueStore {
 
     this.watchHealth(this.client, 'command');
     this.watchHealth(this.subscriber, 'subscriber');
-    this.subscriber.on('message', (channel: string, message: string) =>
-      this.dispatch(channel, message),
-    );
+    this.subscriber.on('message', (channel: string, message: string) => this.dispatch(channel, message));
     this.subscriber.on('ready', () => this.subscriberReady());
   }
 
@@ -138,10 +126,7 @@ export class RedisKeyValueStore extends KeyValueStore {
    */
   async connect(): Promise<void> {
     try {
-      await Promise.all([
-        openConnection(this.client),
-        openConnection(this.subscriber),
-      ]);
+      await Promise.all([openConnection(this.client), openConnection(this.subscriber)]);
     } catch (error) {
       throw new Error(
         `Redis at ${this.redactedUrl} is unreachable (${errorMessage(error)}). ` +
@@ -185,11 +170,7 @@ export class RedisKeyValueStore extends KeyValueStore {
     }
   }
 
-  async setIfAbsent(
-    key: string,
-    value: string,
-    ttlSecs: number,
-  ): Promise<boolean> {
+  async setIfAbsent(key: string, value: string, ttlSecs: number): Promise<boolean> {
     assertTtlSecs(ttlSecs);
     const reply = await this.client.set(key, value, 'EX', ttlSecs, 'NX');
     return reply === 'OK';
@@ -204,10 +185,7 @@ export class RedisKeyValueStore extends KeyValueStore {
     assertInteger(by, 'by');
     if (ttlSecs === undefined) return this.client.incrby(key, by);
     assertTtlSecs(ttlSecs);
-    return toInteger(
-      await this.client.ailinkIncrWithTtl(key, by, ttlSecs),
-      'incr',
-    );
+    return toInteger(await this.client.ailinkIncrWithTtl(key, by, ttlSecs), 'incr');
   }
 
   async expire(key: string, ttlSecs: number): Promise<boolean> {
@@ -223,10 +201,7 @@ export class RedisKeyValueStore extends KeyValueStore {
     await this.client.publish(this.channelName(channel), message);
   }
 
-  async subscribe(
-    channel: string,
-    handler: MessageHandler,
-  ): Promise<Unsubscribe> {
+  async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
     if (this.closed) throw new Error('Store is closed');
     const fullName = this.channelName(channel);
     // Wrap so that the same function subscribed twice yields two independent subscriptions.
@@ -238,8 +213,7 @@ export class RedisKeyValueStore extends KeyValueStore {
         active: this.subscriber.subscribe(fullName).then(() => undefined),
       };
       created.active.catch(() => {
-        if (this.channels.get(fullName) === created)
-          this.channels.delete(fullName);
+        if (this.channels.get(fullName) === created) this.channels.delete(fullName);
       });
       this.channels.set(fullName, created);
       subscription = created;
@@ -256,12 +230,7 @@ export class RedisKeyValueStore extends KeyValueStore {
       if (done) return;
       done = true;
       const current = this.channels.get(fullName);
-      if (
-        !current ||
-        !current.handlers.delete(wrapped) ||
-        current.handlers.size > 0
-      )
-        return;
+      if (!current || !current.handlers.delete(wrapped) || current.handlers.size > 0) return;
       this.channels.delete(fullName);
       if (!this.closed) await this.subscriber.unsubscribe(fullName);
     };
@@ -275,42 +244,21 @@ export class RedisKeyValueStore extends KeyValueStore {
     };
   }
 
-  async slidingWindow(
-    key: string,
-    limit: number,
-    windowMs: number,
-    nowMs?: number,
-  ): Promise<SlidingWindowResult> {
-    const { results } = await this.slidingWindowAll(
-      [{ key, limit, windowMs }],
-      nowMs,
-    );
+  async slidingWindow(key: string, limit: number, windowMs: number, nowMs?: number): Promise<SlidingWindowResult> {
+    const { results } = await this.slidingWindowAll([{ key, limit, windowMs }], nowMs);
     return results[0];
   }
 
-  async slidingWindowAll(
-    limits: readonly SlidingWindowLimit[],
-    nowMs?: number,
-  ): Promise<SlidingWindowAllResult> {
+  async slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult> {
     for (const l of limits) assertWindow(l.limit, l.windowMs);
     assertNowMs(nowMs);
-    const args: ScriptArg[] = [
-      nowMs === undefined ? '' : nowMs,
-      randomBytes(8).toString('hex'),
-    ];
+    const args: ScriptArg[] = [nowMs === undefined ? '' : nowMs, randomBytes(8).toString('hex')];
     for (const l of limits) args.push(l.limit, l.windowMs);
-    const reply = await this.client.ailinkSlidingWindow(
-      limits.length,
-      ...limits.map((l) => l.key),
-      ...args,
-    );
+    const reply = await this.client.ailinkSlidingWindow(limits.length, ...limits.map((l) => l.key), ...args);
     const values = toIntegerArray(reply, 2 + 4 * limits.length);
     const now = values[1];
     const results = limits.map((limit, i) => {
-      const [alone, count, oldest, unblock] = values.slice(
-        2 + 4 * i,
-        6 + 4 * i,
-      );
+      const [alone, count, oldest, unblock] = values.slice(2 + 4 * i, 6 + 4 * i);
       return toSlidingWindowResult(limit, now, {
         allowed: alone === 1,
         count,
@@ -327,21 +275,10 @@ export class RedisKeyValueStore extends KeyValueStore {
 
   async bumpVersion(versionKey: string, ttlSecs: number): Promise<string> {
     assertTtlSecs(ttlSecs);
-    return String(
-      toInteger(
-        await this.client.ailinkBumpVersion(versionKey, ttlSecs),
-        'version',
-      ),
-    );
+    return String(toInteger(await this.client.ailinkBumpVersion(versionKey, ttlSecs), 'version'));
   }
 
-  async setIfVersion(
-    key: string,
-    value: string,
-    ttlSecs: number,
-    versionKey: string,
-    expectedVersion: string | null,
-  ): Promise<boolean> {
+  async setIfVersion(key: string, value: string, ttlSecs: number, versionKey: string, expectedVersion: string | null): Promise<boolean> {
     assertTtlSecs(ttlSecs);
     const reply = await this.client.ailinkSetIfVersion(
       key,
@@ -359,10 +296,7 @@ export class RedisKeyValueStore extends KeyValueStore {
     this.closed = true;
     this.channels.clear();
     this.reconnectHandlers.clear();
-    await Promise.all([
-      closeConnection(this.client),
-      closeConnection(this.subscriber),
-    ]);
+    await Promise.all([closeConnection(this.client), closeConnection(this.subscriber)]);
   }
 
   private channelName(channel: string): string {
@@ -377,9 +311,7 @@ export class RedisKeyValueStore extends KeyValueStore {
       try {
         handler(message, channel);
       } catch (error) {
-        this.logger.error(
-          `Subscriber of ${channel} threw: ${errorMessage(error)}`,
-        );
+        this.logger.error(`Subscriber of ${channel} threw: ${errorMessage(error)}`);
       }
     }
   }
@@ -400,9 +332,7 @@ export class RedisKeyValueStore extends KeyValueStore {
           try {
             handler();
           } catch (error) {
-            this.logger.error(
-              `Reconnect handler threw: ${errorMessage(error)}`,
-            );
+            this.logger.error(`Reconnect handler threw: ${errorMessage(error)}`);
           }
         }
       });
@@ -413,15 +343,11 @@ export class RedisKeyValueStore extends KeyValueStore {
     connection.on('error', (error: Error) => {
       if (down || this.closed) return;
       down = true;
-      this.logger.warn(
-        `Redis ${role} connection to ${this.redactedUrl}: ${error.message}`,
-      );
+      this.logger.warn(`Redis ${role} connection to ${this.redactedUrl}: ${error.message}`);
     });
     connection.on('ready', () => {
       if (down && !this.closed) {
-        this.logger.log(
-          `Redis ${role} connection to ${this.redactedUrl} restored`,
-        );
+        this.logger.log(`Redis ${role} connection to ${this.redactedUrl} restored`);
       }
       down = false;
     });
@@ -473,9 +399,7 @@ function toInteger(reply: unknown, what: string): number {
 
 function toIntegerArray(reply: unknown, length: number): number[] {
   if (!Array.isArray(reply) || reply.length !== length) {
-    throw new Error(
-      `Unexpected Redis reply for slidingWindow: ${String(reply)}`,
-    );
+    throw new Error(`Unexpected Redis reply for slidingWindow: ${String(reply)}`);
   }
   return reply.map((value: unknown) => toInteger(value, 'slidingWindow'));
 }

@@ -4,13 +4,7 @@ import { KeyValueStore } from './key-value-store';
 import { RedisKeyValueStore } from './redis-key-value-store';
 import { RedisModule } from './redis.module';
 import { TieredCacheFactory } from './tiered-cache.factory';
-import {
-  deletePrefix,
-  rawClient,
-  requireRedis,
-  TEST_REDIS_URL,
-  uniquePrefix,
-} from './testing/redis-test-support';
+import { deletePrefix, rawClient, requireRedis, TEST_REDIS_URL, uniquePrefix } from './testing/redis-test-support';
 
 describe('RedisModule (external mode)', () => {
   let keyPrefix: string;
@@ -34,13 +28,7 @@ describe('RedisModule (external mode)', () => {
     await raw.connect();
     try {
       const list = String(await raw.client('LIST'));
-      return list
-        .split('\n')
-        .filter(
-          (l) =>
-            l.includes(` name=${connectionName} `) ||
-            l.includes(` name=${connectionName}:sub `),
-        ).length;
+      return list.split('\n').filter((l) => l.includes(` name=${connectionName} `) || l.includes(` name=${connectionName}:sub `)).length;
     } finally {
       raw.disconnect();
     }
@@ -48,9 +36,7 @@ describe('RedisModule (external mode)', () => {
 
   it('provides the Redis store with the key prefix, and closes both connections', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        RedisModule.forRoot({ url: TEST_REDIS_URL, keyPrefix, connectionName }),
-      ],
+      imports: [RedisModule.forRoot({ url: TEST_REDIS_URL, keyPrefix, connectionName })],
     }).compile();
     await moduleRef.init();
 
@@ -58,12 +44,8 @@ describe('RedisModule (external mode)', () => {
     expect(store).toBeInstanceOf(RedisKeyValueStore);
     expect(store.mode).toBe('redis');
     expect(await store.ping(1000)).toBe(true);
-    expect(moduleRef.get(TieredCacheFactory)).toBeInstanceOf(
-      TieredCacheFactory,
-    );
-    expect(moduleRef.get(CacheInvalidationBus)).toBeInstanceOf(
-      CacheInvalidationBus,
-    );
+    expect(moduleRef.get(TieredCacheFactory)).toBeInstanceOf(TieredCacheFactory);
+    expect(moduleRef.get(CacheInvalidationBus)).toBeInstanceOf(CacheInvalidationBus);
     expect(await countConnections()).toBe(2);
 
     await store.set('written', 'through the module');
@@ -83,16 +65,12 @@ describe('RedisModule (external mode)', () => {
   it('fails startup with a clear message when Redis is unreachable', async () => {
     const started = Date.now();
     const moduleRef = await Test.createTestingModule({
-      imports: [
-        RedisModule.forRoot({ url: 'redis://127.0.0.1:6390', keyPrefix }),
-      ],
+      imports: [RedisModule.forRoot({ url: 'redis://127.0.0.1:6390', keyPrefix })],
     })
       .compile()
       .catch((error: unknown) => error);
     expect(moduleRef).toBeInstanceOf(Error);
-    expect(String(moduleRef)).toMatch(
-      /Redis at redis:\/\/127\.0\.0\.1:6390 is unreachable/,
-    );
+    expect(String(moduleRef)).toMatch(/Redis at redis:\/\/127\.0\.0\.1:6390 is unreachable/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -29,9 +29,7 @@ export interface RedisModuleOptions {
 export interface RedisModuleAsyncOptions {
   imports?: ModuleMetadata['imports'];
   inject?: (InjectionToken | OptionalFactoryDependency)[];
-  useFactory: (
-    ...args: never[]
-  ) => RedisModuleOptions | Promise<RedisModuleOptions>;
+  useFactory: (...args: never[]) => RedisModuleOptions | Promise<RedisModuleOptions>;
 }
 
 /**
@@ -39,9 +37,7 @@ export interface RedisModuleAsyncOptions {
  * Redis that cannot be reached rejects with a message naming the (redacted) URL, so that startup
  * fails clearly instead of degrading silently.
  */
-export async function createKeyValueStore(
-  options: RedisModuleOptions,
-): Promise<KeyValueStore> {
+export async function createKeyValueStore(options: RedisModuleOptions): Promise<KeyValueStore> {
   if (!options.url) return new MemoryKeyValueStore();
   const store = new RedisKeyValueStore({
     url: options.url,
@@ -95,8 +91,7 @@ export class RedisModule implements OnModuleDestroy {
         {
           provide: KeyValueStore,
           inject: options.inject ?? [],
-          useFactory: async (...args: never[]) =>
-            createKeyValueStore(await options.useFactory(...args)),
+          useFactory: async (...args: never[]) => createKeyValueStore(await options.useFactory(...args)),
         },
         CacheInvalidationBus,
         TieredCacheFactory,

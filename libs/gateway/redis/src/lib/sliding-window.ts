@@ -1,7 +1,4 @@
-import type {
-  SlidingWindowLimit,
-  SlidingWindowResult,
-} from './key-value-store';
+import type { SlidingWindowLimit, SlidingWindowResult } from './key-value-store';
 
 /**
  * Raw outcome of one limit, as computed by the Lua script or by the memory backend.
@@ -16,27 +13,17 @@ export interface SlidingWindowRaw {
 }
 
 /** Turns the raw outcome into the public result; shared so that both backends answer identically. */
-export function toSlidingWindowResult(
-  limit: SlidingWindowLimit,
-  nowMs: number,
-  raw: SlidingWindowRaw,
-): SlidingWindowResult {
+export function toSlidingWindowResult(limit: SlidingWindowLimit, nowMs: number, raw: SlidingWindowRaw): SlidingWindowResult {
   const { windowMs } = limit;
   let retryAfterMs = 0;
   if (!raw.allowed) {
-    retryAfterMs =
-      raw.unblockScore === null
-        ? windowMs
-        : Math.max(1, raw.unblockScore + windowMs - nowMs);
+    retryAfterMs = raw.unblockScore === null ? windowMs : Math.max(1, raw.unblockScore + windowMs - nowMs);
   }
   return {
     allowed: raw.allowed,
     count: raw.count,
     remaining: Math.max(0, limit.limit - raw.count),
     retryAfterMs,
-    resetMs:
-      raw.oldestScore === null
-        ? 0
-        : Math.max(0, raw.oldestScore + windowMs - nowMs),
+    resetMs: raw.oldestScore === null ? 0 : Math.max(0, raw.oldestScore + windowMs - nowMs),
   };
 }

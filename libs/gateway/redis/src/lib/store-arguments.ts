@@ -14,9 +14,7 @@ export function assertInteger(value: number, what: string): void {
 
 export function assertWindow(limit: number, windowMs: number): void {
   if (!Number.isInteger(windowMs) || windowMs < 1) {
-    throw new RangeError(
-      `windowMs must be a positive integer, got ${windowMs}`,
-    );
+    throw new RangeError(`windowMs must be a positive integer, got ${windowMs}`);
   }
   if (!Number.isInteger(limit)) {
     throw new RangeError(`limit must be an integer, got ${limit}`);

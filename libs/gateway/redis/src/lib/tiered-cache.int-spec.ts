@@ -2,15 +2,7 @@ import { CacheInvalidationBus } from './cache-invalidation-bus';
 import { RedisKeyValueStore } from './redis-key-value-store';
 import type { TieredCacheOptions } from './tiered-cache';
 import { TieredCacheFactory } from './tiered-cache.factory';
-import {
-  deletePrefix,
-  PausableProxy,
-  rawClient,
-  requireRedis,
-  TEST_REDIS_URL,
-  uniquePrefix,
-  waitFor,
-} from './testing/redis-test-support';
+import { deletePrefix, PausableProxy, rawClient, requireRedis, TEST_REDIS_URL, uniquePrefix, waitFor } from './testing/redis-test-support';
 
 interface Token {
   id: string;
@@ -90,9 +82,7 @@ describe('TieredCache on Redis (two gateway instances)', () => {
     expect(await cacheA.get('tok_1')).toEqual({ id: 'tok_1', active: true });
     expect(await cacheB.get('tok_1')).toEqual({ id: 'tok_1', active: true });
     expect(source.loads).toBe(1);
-    expect(
-      JSON.parse((await a.store.get('ailink:res:token:tok_1')) ?? 'null'),
-    ).toEqual({
+    expect(JSON.parse((await a.store.get('ailink:res:token:tok_1')) ?? 'null')).toEqual({
       id: 'tok_1',
       active: true,
     });
@@ -174,20 +164,14 @@ describe('TieredCache on Redis (two gateway instances)', () => {
     await raw.connect();
     try {
       const list = String(await raw.client('LIST'));
-      const line = list
-        .split('\n')
-        .find((l) => l.includes(` name=${connectionName}:sub `));
+      const line = list.split('\n').find((l) => l.includes(` name=${connectionName}:sub `));
       const id = /(?:^|\s)id=(\d+)/.exec(line ?? '')?.[1];
       expect(id).toBeDefined();
       await raw.client('KILL', 'ID', String(id));
     } finally {
       raw.disconnect();
     }
-    await waitFor(
-      () => cache.localSize === 0,
-      5000,
-      'L1 reset after reconnect',
-    );
+    await waitFor(() => cache.localSize === 0, 5000, 'L1 reset after reconnect');
   });
 
   it('falls through to the loader while Redis is down', async () => {

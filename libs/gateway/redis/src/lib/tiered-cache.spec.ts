@@ -144,9 +144,7 @@ describe('TieredCache', () => {
   it('uses the configured negative TTL', async () => {
     const cache = new TieredCache(store, { ...options, negativeTtlSecs: 5 });
     await cache.get('nope');
-    expect(await store.pttl('ailink:res:neg:widget:nope')).toBeLessThanOrEqual(
-      5000,
-    );
+    expect(await store.pttl('ailink:res:neg:widget:nope')).toBeLessThanOrEqual(5000);
   });
 
   it('shares one load between concurrent misses for the same id', async () => {
@@ -169,10 +167,7 @@ describe('TieredCache', () => {
         return source.loader(id);
       },
     });
-    const results = await Promise.allSettled([
-      cache.get('w1'),
-      cache.get('w1'),
-    ]);
+    const results = await Promise.allSettled([cache.get('w1'), cache.get('w1')]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     expect(await store.get(KEY)).toBeNull();
     expect(await store.get(NEG_KEY)).toBeNull();
@@ -227,9 +222,7 @@ describe('TieredCache', () => {
     const gadgets = factory.create({ ...options, kind: 'gadget' });
     await widgets.get('w1');
     await gadgets.get('w1');
-    await new TieredCache(store, { ...options, kind: 'gadget' }).invalidate(
-      'w1',
-    );
+    await new TieredCache(store, { ...options, kind: 'gadget' }).invalidate('w1');
     await waitFor(() => gadgets.localSize === 0, 1000, 'gadget eviction');
     expect(widgets.localSize).toBe(1);
   });
@@ -309,8 +302,7 @@ describe('TieredCache', () => {
       matcher: RegExp;
     }
     const codec = {
-      serialize: (value: Compiled) =>
-        JSON.stringify({ id: value.id, pattern: value.matcher.source }),
+      serialize: (value: Compiled) => JSON.stringify({ id: value.id, pattern: value.matcher.source }),
       deserialize: (raw: string): Compiled => {
         const { id, pattern } = JSON.parse(raw) as {
           id: string;
@@ -344,14 +336,8 @@ describe('TieredCache', () => {
   });
 
   it('refuses kinds that would collide in the keyspace', () => {
-    expect(() => new TieredCache(store, { ...options, kind: 'neg' })).toThrow(
-      /Invalid cache kind/,
-    );
-    expect(() => new TieredCache(store, { ...options, kind: 'a:b' })).toThrow(
-      /Invalid cache kind/,
-    );
-    expect(() => new TieredCache(store, { ...options, l1TtlMs: 0 })).toThrow(
-      RangeError,
-    );
+    expect(() => new TieredCache(store, { ...options, kind: 'neg' })).toThrow(/Invalid cache kind/);
+    expect(() => new TieredCache(store, { ...options, kind: 'a:b' })).toThrow(/Invalid cache kind/);
+    expect(() => new TieredCache(store, { ...options, l1TtlMs: 0 })).toThrow(RangeError);
   });
 });

@@ -1,16 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import type {
-  InvalidationListener,
-  InvalidationMessage,
-} from './cache-invalidation-bus';
-import {
-  assertResourceKind,
-  INVALIDATION_CHANNEL,
-  negativeResourceKey,
-  resourceKey,
-  resourceVersionKey,
-} from './cache-keys';
+import type { InvalidationListener, InvalidationMessage } from './cache-invalidation-bus';
+import { assertResourceKind, INVALIDATION_CHANNEL, negativeResourceKey, resourceKey, resourceVersionKey } from './cache-keys';
 import type { KeyValueStore } from './key-value-store';
 
 export interface TieredCacheOptions<T> {
@@ -124,14 +115,8 @@ export class TieredCache<T> implements InvalidationListener {
    */
   async invalidate(id: string, projectId: string | null = null): Promise<void> {
     try {
-      await this.store.bumpVersion(
-        resourceVersionKey(this.kind, id),
-        this.l2TtlSecs + 60,
-      );
-      await this.store.del(
-        resourceKey(this.kind, id),
-        negativeResourceKey(this.kind, id),
-      );
+      await this.store.bumpVersion(resourceVersionKey(this.kind, id), this.l2TtlSecs + 60);
+      await this.store.del(resourceKey(this.kind, id), negativeResourceKey(this.kind, id));
     } finally {
       this.evictLocal(id);
     }
@@ -209,20 +194,8 @@ export class TieredCache<T> implements InvalidationListener {
       try {
         const written =
           loaded === null
-            ? await this.store.setIfVersion(
-                negativeKey,
-                '1',
-                this.negativeTtlSecs,
-                versionKey,
-                version,
-              )
-            : await this.store.setIfVersion(
-                key,
-                this.serialize(loaded),
-                this.l2TtlSecs,
-                versionKey,
-                version,
-              );
+            ? await this.store.setIfVersion(negativeKey, '1', this.negativeTtlSecs, versionKey, version)
+            : await this.store.setIfVersion(key, this.serialize(loaded), this.l2TtlSecs, versionKey, version);
         // The object changed while it was being loaded: this result may already be outdated.
         if (!written) flight.stale = true;
       } catch (error) {

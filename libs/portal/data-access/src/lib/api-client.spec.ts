@@ -22,11 +22,7 @@ describe('ApiClient', () => {
 
   beforeEach(() => {
     TestBed.configureTestingModule({
-      providers: [
-        provideRouter([]),
-        provideHttpClient(withInterceptors([apiInterceptor])),
-        provideHttpClientTesting(),
-      ],
+      providers: [provideRouter([]), provideHttpClient(withInterceptors([apiInterceptor])), provideHttpClientTesting()],
     });
     api = TestBed.inject(ApiClient);
     http = TestBed.inject(HttpTestingController);
@@ -99,10 +95,12 @@ describe('ApiClient', () => {
 
   it('projects() maps the error envelope to an ApiError', async () => {
     const result = firstValueFrom(api.projects());
-    http.expectOne('/api/v1/projects').flush(
-      { error: { code: 'forbidden', message: 'Scope projects:read required', type: 'permission_error', request_id: 'req_9' } },
-      { status: 403, statusText: 'Forbidden' },
-    );
+    http
+      .expectOne('/api/v1/projects')
+      .flush(
+        { error: { code: 'forbidden', message: 'Scope projects:read required', type: 'permission_error', request_id: 'req_9' } },
+        { status: 403, statusText: 'Forbidden' },
+      );
     const error = await result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 403, code: 'forbidden', message: 'Scope projects:read required', requestId: 'req_9' });

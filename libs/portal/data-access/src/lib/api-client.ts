@@ -1,11 +1,6 @@
 import { HttpClient, HttpErrorResponse, HttpHeaders } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
-import type {
-  NotReadyResponse,
-  ProjectSummary,
-  ReadinessResponse,
-  WhoAmIResponse,
-} from '@ailink/shared-contracts';
+import type { NotReadyResponse, ProjectSummary, ReadinessResponse, WhoAmIResponse } from '@ailink/shared-contracts';
 import { Observable, catchError, of, throwError } from 'rxjs';
 import { toApiError } from './api-error';
 
@@ -28,11 +23,7 @@ export class ApiClient {
   readiness(): Observable<ReadinessResponse> {
     return this.http.get<ReadinessResponse>('/readyz').pipe(
       catchError((error: unknown) => {
-        if (
-          error instanceof HttpErrorResponse &&
-          error.status === 503 &&
-          isNotReady(error.error)
-        ) {
+        if (error instanceof HttpErrorResponse && error.status === 503 && isNotReady(error.error)) {
           return of(error.error);
         }
         return throwError(() => toApiError(error));

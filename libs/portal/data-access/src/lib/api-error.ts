@@ -57,20 +57,10 @@ export function toApiError(error: unknown): ApiError {
     );
   }
   if (error.status === 0) {
-    return new ApiError(
-      0,
-      NETWORK_ERROR_CODE,
-      'The gateway could not be reached. Check that it is running and try again.',
-      null,
-    );
+    return new ApiError(0, NETWORK_ERROR_CODE, 'The gateway could not be reached. Check that it is running and try again.', null);
   }
   const statusText = error.statusText && error.statusText !== 'OK' ? ` ${error.statusText}` : '';
-  return new ApiError(
-    error.status,
-    `http_${error.status}`,
-    `The gateway answered HTTP ${error.status}${statusText}.`,
-    headerRequestId,
-  );
+  return new ApiError(error.status, `http_${error.status}`, `The gateway answered HTTP ${error.status}${statusText}.`, headerRequestId);
 }
 
 /** Error bodies may arrive as text (e.g. when the response type was not JSON). */

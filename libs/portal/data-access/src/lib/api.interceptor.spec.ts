@@ -60,9 +60,7 @@ describe('apiInterceptor', () => {
   it('adds it to absolute same-origin API URLs too', async () => {
     await signIn();
     http.get(`${location.origin}/api/v1/projects`).subscribe();
-    expect(controller.expectOne(`${location.origin}/api/v1/projects`).request.headers.get('X-Admin-Key')).toBe(
-      'secret-admin-key',
-    );
+    expect(controller.expectOne(`${location.origin}/api/v1/projects`).request.headers.get('X-Admin-Key')).toBe('secret-admin-key');
   });
 
   it('sends no key when signed out', () => {
@@ -89,10 +87,12 @@ describe('apiInterceptor', () => {
   it('maps error envelopes to ApiError', async () => {
     await signIn();
     const result = firstValueFrom(http.get('/api/v1/tokens/x'));
-    controller.expectOne('/api/v1/tokens/x').flush(
-      { error: { code: 'not_found', message: 'Token not found', type: 'invalid_request_error', request_id: 'req_42' } },
-      { status: 404, statusText: 'Not Found' },
-    );
+    controller
+      .expectOne('/api/v1/tokens/x')
+      .flush(
+        { error: { code: 'not_found', message: 'Token not found', type: 'invalid_request_error', request_id: 'req_42' } },
+        { status: 404, statusText: 'Not Found' },
+      );
     const error = await result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404, code: 'not_found', message: 'Token not found', requestId: 'req_42' });
@@ -103,10 +103,12 @@ describe('apiInterceptor', () => {
     await signIn();
     await router.navigateByUrl('/tokens?page=2');
     const result = firstValueFrom(http.get('/api/v1/projects'));
-    controller.expectOne('/api/v1/projects').flush(
-      { error: { code: 'unauthorized', message: 'Invalid credentials', type: 'authentication_error', request_id: 'req_1' } },
-      { status: 401, statusText: 'Unauthorized' },
-    );
+    controller
+      .expectOne('/api/v1/projects')
+      .flush(
+        { error: { code: 'unauthorized', message: 'Invalid credentials', type: 'authentication_error', request_id: 'req_1' } },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     await expect(result).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     expect(session.isAuthenticated()).toBe(false);
     expect(session.adminKey()).toBeNull();
@@ -120,10 +122,12 @@ describe('apiInterceptor', () => {
     await router.navigateByUrl('/login');
     const navigate = jest.spyOn(router, 'navigate');
     const result = firstValueFrom(http.get('/api/v1/auth/whoami', { headers: { 'X-Admin-Key': 'wrong' } }));
-    controller.expectOne('/api/v1/auth/whoami').flush(
-      { error: { code: 'unauthorized', message: 'Invalid admin key', type: 'authentication_error', request_id: 'req_2' } },
-      { status: 401, statusText: 'Unauthorized' },
-    );
+    controller
+      .expectOne('/api/v1/auth/whoami')
+      .flush(
+        { error: { code: 'unauthorized', message: 'Invalid admin key', type: 'authentication_error', request_id: 'req_2' } },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     await expect(result).rejects.toMatchObject({ message: 'Invalid admin key' });
     expect(navigate).not.toHaveBeenCalled();
   });

@@ -56,10 +56,12 @@ describe('AuthSession', () => {
 
   it('a rejected key leaves the session signed out and propagates the ApiError', async () => {
     const result = firstValueFrom(session.signIn('wrong'));
-    http.expectOne('/api/v1/auth/whoami').flush(
-      { error: { code: 'unauthorized', message: 'Invalid admin key', type: 'authentication_error', request_id: 'req_1' } },
-      { status: 401, statusText: 'Unauthorized' },
-    );
+    http
+      .expectOne('/api/v1/auth/whoami')
+      .flush(
+        { error: { code: 'unauthorized', message: 'Invalid admin key', type: 'authentication_error', request_id: 'req_1' } },
+        { status: 401, statusText: 'Unauthorized' },
+      );
     const error = await result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).message).toBe('Invalid admin key');

@@ -16,8 +16,7 @@ export const authGuard: CanActivateFn = (_route, state) => {
 };
 
 /** Keeps signed-in users off the login page. */
-export const guestGuard: CanActivateFn = () =>
-  inject(AuthSession).isAuthenticated() ? inject(Router).createUrlTree(['/']) : true;
+export const guestGuard: CanActivateFn = () => (inject(AuthSession).isAuthenticated() ? inject(Router).createUrlTree(['/']) : true);
 
 /**
  * The in-app URL to continue to after sign-in: only a relative path starting with a single `/`

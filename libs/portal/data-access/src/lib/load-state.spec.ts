@@ -10,9 +10,7 @@ describe('toLoadState', () => {
   });
 
   it('emits loading then an ApiError', async () => {
-    const states = await firstValueFrom(
-      throwError(() => new HttpErrorResponse({ status: 0 })).pipe(toLoadState(), toArray()),
-    );
+    const states = await firstValueFrom(throwError(() => new HttpErrorResponse({ status: 0 })).pipe(toLoadState(), toArray()));
     expect(states[0]).toEqual({ status: 'loading' });
     const last = states[1] as Extract<LoadState<unknown>, { status: 'error' }>;
     expect(last.status).toBe('error');

@@ -1,6 +1,12 @@
 import { isAllowed, scopeMatches, type Principal } from './principal';
 
-const principal = (role: Principal['role'], scopes: string[]): Principal => ({ orgId: 'o', userId: null, role, scopes, authMethod: 'api_key' });
+const principal = (role: Principal['role'], scopes: string[]): Principal => ({
+  orgId: 'o',
+  userId: null,
+  role,
+  scopes,
+  authMethod: 'api_key',
+});
 
 describe('scope matching (identity.md §2)', () => {
   it.each([

@@ -38,6 +38,8 @@ export class AppConfig {
   readonly l2TtlSecs!: number;
   readonly logFormat!: LogFormat;
   readonly logLevel!: LogLevel;
+  /** One `request completed` line per request (method, path with tokens redacted, status, duration). */
+  readonly accessLog!: boolean;
   /** Secret. */
   readonly metricsToken!: string | undefined;
   readonly shutdownGraceMs!: number;

@@ -37,7 +37,16 @@ describe('loadConfig', () => {
   });
 
   it('selects the external mode when DATABASE_URL and REDIS_URL are set', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/ailink', REDIS_URL: 'redis://cache:6379', AILINK_MASTER_KEY: KEY, AILINK_ADMIN_KEY: 'k'.repeat(32), AILINK_DATA_DIR: dir() }, opts);
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgres://u:p@db:5432/ailink',
+        REDIS_URL: 'redis://cache:6379',
+        AILINK_MASTER_KEY: KEY,
+        AILINK_ADMIN_KEY: 'k'.repeat(32),
+        AILINK_DATA_DIR: dir(),
+      },
+      opts,
+    );
     expect(config.mode).toBe('external');
   });
 
@@ -62,7 +71,7 @@ describe('loadConfig', () => {
     [{ AILINK_MAX_BODY_BYTES: '99999999' }, 'AILINK_MAX_BODY_BYTES', /26214400/],
     [{ AILINK_ENV: 'staging' }, 'AILINK_ENV', /development, production, test/],
     [{ AILINK_LOG_FORMAT: 'xml' }, 'AILINK_LOG_FORMAT', /text, json/],
-    [{ DATABASE_URL: 'mysql://x' , REDIS_URL: 'redis://x'}, 'DATABASE_URL', /postgres:\/\//],
+    [{ DATABASE_URL: 'mysql://x', REDIS_URL: 'redis://x' }, 'DATABASE_URL', /postgres:\/\//],
     [{ DATABASE_URL: 'postgres://db/x' }, 'REDIS_URL', /together/],
     [{ AILINK_ADMIN_KEY: 'short' }, 'AILINK_ADMIN_KEY', /at least 16/],
     [{ AILINK_PORTAL_ORIGINS: 'not a url' }, 'AILINK_PORTAL_ORIGINS', /origins/],
@@ -74,11 +83,15 @@ describe('loadConfig', () => {
 
   describe('in production', () => {
     const prod = { AILINK_ENV: 'production', DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://r', AILINK_MASTER_KEY: KEY };
-    it('requires the master key instead of generating one', () => expectConfigError({ ...prod, AILINK_MASTER_KEY: '' }, 'AILINK_MASTER_KEY', /required in production/));
-    it('refuses a placeholder master key', () => expectConfigError({ ...prod, AILINK_MASTER_KEY: '0'.repeat(64) }, 'AILINK_MASTER_KEY', /placeholder/));
+    it('requires the master key instead of generating one', () =>
+      expectConfigError({ ...prod, AILINK_MASTER_KEY: '' }, 'AILINK_MASTER_KEY', /required in production/));
+    it('refuses a placeholder master key', () =>
+      expectConfigError({ ...prod, AILINK_MASTER_KEY: '0'.repeat(64) }, 'AILINK_MASTER_KEY', /placeholder/));
     it('refuses a placeholder admin key', () => expectConfigError({ ...prod, AILINK_ADMIN_KEY: 'changeme' }, 'AILINK_ADMIN_KEY'));
-    it('refuses a repeated-character admin key', () => expectConfigError({ ...prod, AILINK_ADMIN_KEY: 'a'.repeat(32) }, 'AILINK_ADMIN_KEY', /placeholder/));
-    it('requires PostgreSQL and Redis', () => expectConfigError({ AILINK_ENV: 'production', AILINK_MASTER_KEY: KEY }, 'DATABASE_URL', /required/));
+    it('refuses a repeated-character admin key', () =>
+      expectConfigError({ ...prod, AILINK_ADMIN_KEY: 'a'.repeat(32) }, 'AILINK_ADMIN_KEY', /placeholder/));
+    it('requires PostgreSQL and Redis', () =>
+      expectConfigError({ AILINK_ENV: 'production', AILINK_MASTER_KEY: KEY }, 'DATABASE_URL', /required/));
     it('refuses test hooks', () => expectConfigError({ ...prod, AILINK_ENABLE_TEST_HOOKS: 'true' }, 'AILINK_ENABLE_TEST_HOOKS'));
     it('disables admin-key auth when no admin key is set, and generates nothing', () => {
       const config = loadConfig({ ...prod, AILINK_DATA_DIR: dir() }, opts);
@@ -88,7 +101,16 @@ describe('loadConfig', () => {
   });
 
   it('never prints secrets in the boot summary', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://app:s3cr3t@db:5432/ailink', REDIS_URL: 'redis://:r3d1s@cache:6379', AILINK_MASTER_KEY: KEY, AILINK_ADMIN_KEY: 'admin-secret-value-123', AILINK_DATA_DIR: dir() }, opts);
+    const config = loadConfig(
+      {
+        DATABASE_URL: 'postgres://app:s3cr3t@db:5432/ailink',
+        REDIS_URL: 'redis://:r3d1s@cache:6379',
+        AILINK_MASTER_KEY: KEY,
+        AILINK_ADMIN_KEY: 'admin-secret-value-123',
+        AILINK_DATA_DIR: dir(),
+      },
+      opts,
+    );
     const line = describeConfig(config);
     expect(line).toContain('mode=external');
     for (const secret of ['s3cr3t', 'r3d1s', KEY, 'admin-secret-value-123']) expect(line).not.toContain(secret);

@@ -8,7 +8,16 @@ export const MAX_BODY_BYTES_CEILING = 25 * 1024 * 1024;
 
 const HEX_64 = /^[0-9a-fA-F]{64}$/;
 /** Values that appear in docs and examples; refused in production. */
-const PLACEHOLDER_ADMIN_KEYS = new Set(['changeme', 'change-me', 'admin', 'password', 'secret', 'ailink', 'ailink-admin-key', 'dev-admin-key']);
+const PLACEHOLDER_ADMIN_KEYS = new Set([
+  'changeme',
+  'change-me',
+  'admin',
+  'password',
+  'secret',
+  'ailink',
+  'ailink-admin-key',
+  'dev-admin-key',
+]);
 
 export interface LoadConfigOptions {
   /** Version reported by /readyz and the boot log. */
@@ -38,12 +47,17 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
   const databaseUrl = optionalUrl('DATABASE_URL', read('DATABASE_URL'), ['postgres:', 'postgresql:']);
   const redisUrl = optionalUrl('REDIS_URL', read('REDIS_URL'), ['redis:', 'rediss:']);
   if (production && (!databaseUrl || !redisUrl)) {
-    throw new ConfigError(databaseUrl ? 'REDIS_URL' : 'DATABASE_URL', 'is required when AILINK_ENV=production (the embedded mode is for a single development instance)');
+    throw new ConfigError(
+      databaseUrl ? 'REDIS_URL' : 'DATABASE_URL',
+      'is required when AILINK_ENV=production (the embedded mode is for a single development instance)',
+    );
   }
   if (!!databaseUrl !== !!redisUrl) {
     throw new ConfigError(
       databaseUrl ? 'REDIS_URL' : 'DATABASE_URL',
-      'must be set together with ' + (databaseUrl ? 'DATABASE_URL' : 'REDIS_URL') + ' (set both for the external mode, or neither for the embedded mode)',
+      'must be set together with ' +
+        (databaseUrl ? 'DATABASE_URL' : 'REDIS_URL') +
+        ' (set both for the external mode, or neither for the embedded mode)',
     );
   }
   const mode: DeploymentMode = databaseUrl ? 'external' : 'embedded';
@@ -52,7 +66,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
   const generated: { masterKeyFile?: string; adminKeyFile?: string } = {};
   let masterKeyHex = read('AILINK_MASTER_KEY');
   if (masterKeyHex === undefined) {
-    if (production) throw new ConfigError('AILINK_MASTER_KEY', 'is required in production: 64 hexadecimal characters (generate one with `openssl rand -hex 32`)');
+    if (production)
+      throw new ConfigError(
+        'AILINK_MASTER_KEY',
+        'is required in production: 64 hexadecimal characters (generate one with `openssl rand -hex 32`)',
+      );
     const file = join(dataDir, 'master-key');
     masterKeyHex = readOrCreateSecret(file, () => randomBytes(32).toString('hex'));
     generated.masterKeyFile = file;
@@ -73,18 +91,27 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
   if (adminKey !== undefined) {
     if (adminKey.length < 16) throw new ConfigError('AILINK_ADMIN_KEY', 'must be at least 16 characters long');
     if (production && (PLACEHOLDER_ADMIN_KEYS.has(adminKey.toLowerCase()) || /^(.)\1+$/.test(adminKey))) {
-      throw new ConfigError('AILINK_ADMIN_KEY', 'is a placeholder value, refused in production: set a random key (e.g. `openssl rand -hex 32`)');
+      throw new ConfigError(
+        'AILINK_ADMIN_KEY',
+        'is a placeholder value, refused in production: set a random key (e.g. `openssl rand -hex 32`)',
+      );
     }
   }
 
   const maxBodyBytes = int('AILINK_MAX_BODY_BYTES', read('AILINK_MAX_BODY_BYTES'), MAX_BODY_BYTES_CEILING, 1024, MAX_BODY_BYTES_CEILING);
-  const portalOrigins = (read('AILINK_PORTAL_ORIGINS') ?? 'http://localhost:3000').split(',').map((o) => o.trim()).filter(Boolean);
+  const portalOrigins = (read('AILINK_PORTAL_ORIGINS') ?? 'http://localhost:3000')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of portalOrigins) {
     let parsed: URL;
     try {
       parsed = new URL(origin);
     } catch {
-      throw new ConfigError('AILINK_PORTAL_ORIGINS', `must be a comma list of origins such as https://portal.example.com (got "${origin}")`);
+      throw new ConfigError(
+        'AILINK_PORTAL_ORIGINS',
+        `must be a comma list of origins such as https://portal.example.com (got "${origin}")`,
+      );
     }
     if (parsed.origin !== origin.replace(/\/$/, '')) {
       throw new ConfigError('AILINK_PORTAL_ORIGINS', `must list bare origins without a path (got "${origin}")`);
@@ -117,7 +144,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
     l1MaxEntries: int('AILINK_L1_MAX_ENTRIES', read('AILINK_L1_MAX_ENTRIES'), 10000, 1, 10_000_000),
     l2TtlSecs: int('AILINK_L2_TTL_SECS', read('AILINK_L2_TTL_SECS'), 300, 1, 86400),
     logFormat: oneOf<LogFormat>('AILINK_LOG_FORMAT', read('AILINK_LOG_FORMAT') ?? 'text', ['text', 'json']),
-    logLevel: oneOf<LogLevel>('AILINK_LOG_LEVEL', read('AILINK_LOG_LEVEL') ?? 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logLevel: oneOf<LogLevel>('AILINK_LOG_LEVEL', read('AILINK_LOG_LEVEL') ?? 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    accessLog: bool('AILINK_ACCESS_LOG', read('AILINK_ACCESS_LOG'), true),
     metricsToken: read('AILINK_METRICS_TOKEN'),
     shutdownGraceMs: int('AILINK_SHUTDOWN_GRACE_SECS', read('AILINK_SHUTDOWN_GRACE_SECS'), 25, 0, 600) * 1000,
     enableTestHooks: bool('AILINK_ENABLE_TEST_HOOKS', read('AILINK_ENABLE_TEST_HOOKS'), false),
@@ -166,7 +202,10 @@ function hexKey(name: string, value: string, production: boolean): Buffer {
     throw new ConfigError(name, 'must be 64 hexadecimal characters (a 32-byte key; generate one with `openssl rand -hex 32`)');
   }
   if (production && /^(.)\1+$/i.test(value)) {
-    throw new ConfigError(name, 'is a placeholder value (one repeated digit), refused in production: generate one with `openssl rand -hex 32`');
+    throw new ConfigError(
+      name,
+      'is a placeholder value (one repeated digit), refused in production: generate one with `openssl rand -hex 32`',
+    );
   }
   return Buffer.from(value, 'hex');
 }

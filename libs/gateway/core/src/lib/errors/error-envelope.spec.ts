@@ -7,9 +7,20 @@ describe('toErrorResponse', () => {
   const rid = 'req_' + '0'.repeat(32);
 
   it('maps a domain error through the single code table', () => {
-    const r = toErrorResponse(new GatewayError(ErrorCode.SpendCapReached, 'Daily spend cap of $5.00 reached', { details: { period: 'daily' } }), rid);
+    const r = toErrorResponse(
+      new GatewayError(ErrorCode.SpendCapReached, 'Daily spend cap of $5.00 reached', { details: { period: 'daily' } }),
+      rid,
+    );
     expect(r.status).toBe(402);
-    expect(r.body).toEqual({ error: { code: 'spend_cap_reached', message: 'Daily spend cap of $5.00 reached', type: 'billing_error', request_id: rid, details: { period: 'daily' } } });
+    expect(r.body).toEqual({
+      error: {
+        code: 'spend_cap_reached',
+        message: 'Daily spend cap of $5.00 reached',
+        type: 'billing_error',
+        request_id: rid,
+        details: { period: 'daily' },
+      },
+    });
     expect(r.unexpected).toBe(false);
   });
 
@@ -36,8 +47,14 @@ describe('toErrorResponse', () => {
   });
 
   it('maps framework HTTP exceptions by status', () => {
-    expect(toErrorResponse(new NotFoundException('Cannot GET /x'), rid).body.error).toMatchObject({ code: 'not_found', message: 'Not found' });
-    expect(toErrorResponse(new BadRequestException('bad'), rid).body.error).toMatchObject({ code: 'bad_request', type: 'invalid_request_error' });
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x'), rid).body.error).toMatchObject({
+      code: 'not_found',
+      message: 'Not found',
+    });
+    expect(toErrorResponse(new BadRequestException('bad'), rid).body.error).toMatchObject({
+      code: 'bad_request',
+      type: 'invalid_request_error',
+    });
   });
 
   it('hides the text of unexpected errors, which may carry internals', () => {

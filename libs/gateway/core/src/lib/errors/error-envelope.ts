@@ -32,7 +32,13 @@ const FASTIFY_CODES: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_TYPE: { code: ErrorCode.BadRequest, message: 'Invalid content-type header' },
 };
 
-export function envelope(code: ErrorCode, message: string, requestId: string, details?: Record<string, unknown>, status?: number): HttpErrorResponse {
+export function envelope(
+  code: ErrorCode,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+  status?: number,
+): HttpErrorResponse {
   const mapping = ERROR_MAP[code];
   const body: ErrorEnvelope = { error: { code, message, type: mapping.type, request_id: requestId } };
   if (details !== undefined) body.error.details = details;
@@ -45,7 +51,12 @@ interface HttpLikeError {
 }
 
 function isHttpLike(error: unknown): error is HttpLikeError {
-  return typeof error === 'object' && error !== null && typeof (error as HttpLikeError).getStatus === 'function' && typeof (error as HttpLikeError).getResponse === 'function';
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as HttpLikeError).getStatus === 'function' &&
+    typeof (error as HttpLikeError).getResponse === 'function'
+  );
 }
 
 /**
@@ -68,8 +79,11 @@ export function toErrorResponse(error: unknown, requestId: string): HttpErrorRes
     const status = error.getStatus();
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ErrorCode.InternalServerError : ErrorCode.BadRequest);
     const raw = error.getResponse();
-    const message = status === 404 ? 'Not found' : typeof raw === 'string' ? raw : messageOf(raw) ?? 'Request failed';
-    return { ...envelope(code, message, requestId, undefined, status >= 400 && status < 600 ? status : undefined), unexpected: status >= 500 };
+    const message = status === 404 ? 'Not found' : typeof raw === 'string' ? raw : (messageOf(raw) ?? 'Request failed');
+    return {
+      ...envelope(code, message, requestId, undefined, status >= 400 && status < 600 ? status : undefined),
+      unexpected: status >= 500,
+    };
   }
   const statusCode = typeof error === 'object' && error !== null ? (error as { statusCode?: unknown }).statusCode : undefined;
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {

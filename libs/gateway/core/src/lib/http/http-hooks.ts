@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../config/app-config';
+import { redactVirtualTokens } from '../logging/redact';
 import { requestContext } from '../logging/request-context';
 
 const BASE_SECURITY_HEADERS: Record<string, string> = {
@@ -58,6 +59,20 @@ export function registerHttpHooks(fastify: FastifyInstance, config: AppConfig): 
       else done();
     });
   }
+  if (config.accessLog) {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      request.log.info(
+        {
+          method: request.method,
+          path: redactVirtualTokens(request.url),
+          status: reply.statusCode,
+          duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+        },
+        'request completed',
+      );
+      done();
+    });
+  }
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (reply.statusCode >= 400) reply.header('cache-control', 'no-store');
     // While draining, finish keep-alive connections after their response so the server can close.
@@ -67,7 +82,9 @@ export function registerHttpHooks(fastify: FastifyInstance, config: AppConfig): 
 }
 
 /** CORS per the spec's conventions: configured origins, plus any localhost origin outside production. */
-export function corsOriginChecker(config: AppConfig): (origin: string | undefined, cb: (err: Error | null, allow: string | boolean) => void) => void {
+export function corsOriginChecker(
+  config: AppConfig,
+): (origin: string | undefined, cb: (err: Error | null, allow: string | boolean) => void) => void {
   const allowed = new Set(config.portalOrigins.map((o) => o.replace(/\/$/, '')));
   const localhost = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;
   return (origin, cb) => {
@@ -77,5 +94,24 @@ export function corsOriginChecker(config: AppConfig): (origin: string | undefine
   };
 }
 
-export const CORS_ALLOWED_HEADERS = ['content-type', 'authorization', 'x-admin-key', 'x-request-id', 'x-csrf-token', ...PROXY_CONTROL_HEADERS];
-export const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-next-cursor', 'retry-after', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'x-ailink-overhead-ms', 'x-ailink-cb-state', 'x-ailink-cache', 'x-ailink-approval-id', 'x-ailink-budget-remaining'];
+export const CORS_ALLOWED_HEADERS = [
+  'content-type',
+  'authorization',
+  'x-admin-key',
+  'x-request-id',
+  'x-csrf-token',
+  ...PROXY_CONTROL_HEADERS,
+];
+export const CORS_EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-next-cursor',
+  'retry-after',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'x-ailink-overhead-ms',
+  'x-ailink-cb-state',
+  'x-ailink-cache',
+  'x-ailink-approval-id',
+  'x-ailink-budget-remaining',
+];

@@ -36,7 +36,16 @@ export function createLogger(options: { format: LogFormat; level: LogLevel; dest
     formatters: { level: (label) => ({ level: label }) },
   };
   if (options.format === 'text') {
-    return pino(base, pinoPretty({ sync: true, colorize: false, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service', destination: options.destination ?? 1 }));
+    return pino(
+      base,
+      pinoPretty({
+        sync: true,
+        colorize: false,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+        destination: options.destination ?? 1,
+      }),
+    );
   }
   return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
 }

@@ -4,10 +4,23 @@ import { ErrorCode } from '../errors/error-codes';
 import { GatewayError } from '../errors/gateway-error';
 
 /** Constraints whose failure means "missing field or wrong type": 400 `bad_request` per the spec. */
-const SHAPE_CONSTRAINTS = new Set(['isDefined', 'isString', 'isNumber', 'isInt', 'isBoolean', 'isArray', 'isObject', 'nestedValidation', 'isNotEmptyObject']);
+const SHAPE_CONSTRAINTS = new Set([
+  'isDefined',
+  'isString',
+  'isNumber',
+  'isInt',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'nestedValidation',
+  'isNotEmptyObject',
+]);
 
 /** Flattens class-validator errors into `{path, message}` with JSON paths (`$.a.b[0]`). */
-export function toProblems(errors: ValidationError[], parent = '$'): { problems: ValidationProblem[]; shapeOnly: boolean; anyShape: boolean } {
+export function toProblems(
+  errors: ValidationError[],
+  parent = '$',
+): { problems: ValidationProblem[]; shapeOnly: boolean; anyShape: boolean } {
   const problems: ValidationProblem[] = [];
   let anyShape = false;
   let allShape = true;
@@ -44,7 +57,9 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => {
       const { problems, anyShape } = toProblems(errors);
       if (anyShape) {
-        return new GatewayError(ErrorCode.BadRequest, problems.map((p) => `${p.path}: ${p.message}`).join('; '), { details: { errors: problems } });
+        return new GatewayError(ErrorCode.BadRequest, problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
+          details: { errors: problems },
+        });
       }
       return GatewayError.validation(problems);
     },

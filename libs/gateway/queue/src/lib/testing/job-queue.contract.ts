@@ -24,8 +24,7 @@ export interface Run {
 export function deliveryHandler(runs: Run[]) {
   return async (job: QueueJob<DeliveryJob>): Promise<void> => {
     runs.push({ ...job, at: Date.now() });
-    if (job.attempt <= job.data.failures)
-      throw new Error(`attempt ${job.attempt} failed`);
+    if (job.attempt <= job.data.failures) throw new Error(`attempt ${job.attempt} failed`);
   };
 }
 
@@ -34,10 +33,7 @@ export function deliveryHandler(runs: Run[]) {
  * BullMQ on real Redis (integration tier). `createFactory` returns a factory isolated from other
  * tests (its own prefix); retries use a 100 ms backoff.
  */
-export function describeJobQueueContract(
-  name: string,
-  createFactory: () => QueueFactory,
-): void {
+export function describeJobQueueContract(name: string, createFactory: () => QueueFactory): void {
   describe(`JobQueue contract: ${name}`, () => {
     let factory: QueueFactory;
 
@@ -89,11 +85,7 @@ export function describeJobQueueContract(
       const runs: Run[] = [];
       const q = queue();
       q.process(deliveryHandler(runs));
-      await q.add(
-        'deliver',
-        { url: 'http://hook.test/down', failures: 99 },
-        { attempts: 3 },
-      );
+      await q.add('deliver', { url: 'http://hook.test/down', failures: 99 }, { attempts: 3 });
       await waitFor(() => runs.length === 3, 5000, 'three attempts');
       expect(runs.map((r) => [r.attempt, r.attempts])).toEqual([
         [1, 3],
@@ -110,11 +102,7 @@ export function describeJobQueueContract(
       const q = queue();
       q.process(deliveryHandler(runs));
       const added = Date.now();
-      await q.add(
-        'deliver',
-        { url: 'http://hook.test/later', failures: 0 },
-        { delayMs: 300 },
-      );
+      await q.add('deliver', { url: 'http://hook.test/later', failures: 0 }, { delayMs: 300 });
       await waitFor(() => runs.length === 1, 5000, 'the delayed job');
       expect(runs[0].at - added).toBeGreaterThanOrEqual(290);
     });
@@ -128,37 +116,20 @@ export function describeJobQueueContract(
       expect(runs).toHaveLength(0);
       q.process(deliveryHandler(runs));
       await waitFor(() => runs.length === 2, 5000, 'both jobs');
-      expect(runs.map((r) => r.data.url).sort()).toEqual([
-        'http://hook.test/1',
-        'http://hook.test/2',
-      ]);
+      expect(runs.map((r) => r.data.url).sort()).toEqual(['http://hook.test/1', 'http://hook.test/2']);
     });
 
     it('deduplicates by jobId while the job is pending, and accepts the id again after', async () => {
       const runs: Run[] = [];
       const q = queue();
-      await q.add(
-        'deliver',
-        { url: 'http://hook.test/first', failures: 0 },
-        { jobId: 'delivery-1' },
-      );
-      await q.add(
-        'deliver',
-        { url: 'http://hook.test/dup', failures: 0 },
-        { jobId: 'delivery-1' },
-      );
+      await q.add('deliver', { url: 'http://hook.test/first', failures: 0 }, { jobId: 'delivery-1' });
+      await q.add('deliver', { url: 'http://hook.test/dup', failures: 0 }, { jobId: 'delivery-1' });
       q.process(deliveryHandler(runs));
       await waitFor(() => runs.length === 1, 5000, 'the job');
       await sleep(200);
-      expect(runs.map((r) => [r.id, r.data.url])).toEqual([
-        ['delivery-1', 'http://hook.test/first'],
-      ]);
+      expect(runs.map((r) => [r.id, r.data.url])).toEqual([['delivery-1', 'http://hook.test/first']]);
 
-      await q.add(
-        'deliver',
-        { url: 'http://hook.test/again', failures: 0 },
-        { jobId: 'delivery-1' },
-      );
+      await q.add('deliver', { url: 'http://hook.test/again', failures: 0 }, { jobId: 'delivery-1' });
       await waitFor(() => runs.length === 2, 5000, 'the re-added job');
       expect(runs[1].data.url).toBe('http://hook.test/again');
     });
@@ -195,9 +166,7 @@ export function describeJobQueueContract(
       await waitFor(() => started, 5000, 'the job to start');
       await q.close();
       expect(finished).toBe(true);
-      await expect(
-        q.add('late', { url: 'http://hook.test/late', failures: 0 }),
-      ).rejects.toThrow(/closed/);
+      await expect(q.add('late', { url: 'http://hook.test/late', failures: 0 })).rejects.toThrow(/closed/);
     });
 
     it('refuses invalid options the same way', async () => {
@@ -205,16 +174,10 @@ export function describeJobQueueContract(
       const data = { url: 'http://hook.test/x', failures: 0 };
       await expect(q.add('x', data, { jobId: '42' })).rejects.toThrow(/jobId/);
       await expect(q.add('x', data, { jobId: 'a:b' })).rejects.toThrow(/jobId/);
-      await expect(q.add('x', data, { attempts: 0 })).rejects.toThrow(
-        RangeError,
-      );
-      await expect(q.add('x', data, { delayMs: -1 })).rejects.toThrow(
-        RangeError,
-      );
+      await expect(q.add('x', data, { attempts: 0 })).rejects.toThrow(RangeError);
+      await expect(q.add('x', data, { delayMs: -1 })).rejects.toThrow(RangeError);
       q.process(async () => undefined);
-      expect(() => q.process(async () => undefined)).toThrow(
-        /already has a handler/,
-      );
+      expect(() => q.process(async () => undefined)).toThrow(/already has a handler/);
       expect(() => factory.create('bad:name')).toThrow(/queue name/);
     });
 

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 /** The Redis the integration tests use. */
-export const TEST_REDIS_URL =
-  process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** A BullMQ prefix no other test uses. */
 export function uniquePrefix(): string {
@@ -47,13 +46,7 @@ export async function deletePrefix(prefix: string): Promise<void> {
     await client.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(
-        cursor,
-        'MATCH',
-        `${prefix}:*`,
-        'COUNT',
-        500,
-      );
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
       if (keys.length > 0) await client.del(...keys);
       cursor = next;
     } while (cursor !== '0');
@@ -63,15 +56,10 @@ export async function deletePrefix(prefix: string): Promise<void> {
 }
 
 /** Resolves when `predicate` holds; rejects after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  timeoutMs = 3000,
-  what = 'condition',
-): Promise<void> {
+export async function waitFor(predicate: () => boolean, timeoutMs = 3000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -15,10 +15,7 @@ export interface KeyValueStoreFixture {
  * The behaviour every {@link KeyValueStore} must have. Run against the memory backend (unit tier)
  * and against real Redis (integration tier), so that embedded mode cannot drift from external mode.
  */
-export function describeKeyValueStoreContract(
-  name: string,
-  fixture: KeyValueStoreFixture,
-): void {
+export function describeKeyValueStoreContract(name: string, fixture: KeyValueStoreFixture): void {
   describe(`KeyValueStore contract: ${name}`, () => {
     const open: KeyValueStore[] = [];
     let store: KeyValueStore;
@@ -43,11 +40,7 @@ export function describeKeyValueStoreContract(
         await store.set('a', 'one');
         await store.set('b', 'two');
         expect(await store.get('a')).toBe('one');
-        expect(await store.mget(['a', 'missing', 'b'])).toEqual([
-          'one',
-          null,
-          'two',
-        ]);
+        expect(await store.mget(['a', 'missing', 'b'])).toEqual(['one', null, 'two']);
         expect(await store.mget([])).toEqual([]);
         expect(await store.del('a', 'b', 'missing')).toBe(2);
         expect(await store.del()).toBe(0);
@@ -113,9 +106,7 @@ export function describeKeyValueStoreContract(
       });
 
       it('is atomic under concurrency', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 100 }, () => store.incr('burst', 1, 60)),
-        );
+        const results = await Promise.all(Array.from({ length: 100 }, () => store.incr('burst', 1, 60)));
         expect(new Set(results).size).toBe(100);
         expect(Math.max(...results)).toBe(100);
         expect(await store.get('burst')).toBe('100');
@@ -140,24 +131,16 @@ export function describeKeyValueStoreContract(
       });
 
       it('writes only while the version is the expected one', async () => {
-        expect(await store.setIfVersion('entry', 'v0', 300, 'ver', null)).toBe(
-          true,
-        );
+        expect(await store.setIfVersion('entry', 'v0', 300, 'ver', null)).toBe(true);
         expect(await store.get('entry')).toBe('v0');
         expect(await store.pttl('entry')).toBeGreaterThan(298_000);
 
         await store.bumpVersion('ver', 360);
-        expect(
-          await store.setIfVersion('entry', 'stale', 300, 'ver', null),
-        ).toBe(false);
-        expect(
-          await store.setIfVersion('entry', 'stale', 300, 'ver', '0'),
-        ).toBe(false);
+        expect(await store.setIfVersion('entry', 'stale', 300, 'ver', null)).toBe(false);
+        expect(await store.setIfVersion('entry', 'stale', 300, 'ver', '0')).toBe(false);
         expect(await store.get('entry')).toBe('v0');
 
-        expect(await store.setIfVersion('entry', 'v1', 300, 'ver', '1')).toBe(
-          true,
-        );
+        expect(await store.setIfVersion('entry', 'v1', 300, 'ver', '1')).toBe(true);
         expect(await store.get('entry')).toBe('v1');
       });
     });
@@ -173,12 +156,8 @@ export function describeKeyValueStoreContract(
           retryAfterMs: 0,
           resetMs: 1000,
         });
-        expect(
-          (await store.slidingWindow('rl', 3, 1000, t0 + 100)).remaining,
-        ).toBe(1);
-        expect(
-          (await store.slidingWindow('rl', 3, 1000, t0 + 200)).remaining,
-        ).toBe(0);
+        expect((await store.slidingWindow('rl', 3, 1000, t0 + 100)).remaining).toBe(1);
+        expect((await store.slidingWindow('rl', 3, 1000, t0 + 200)).remaining).toBe(0);
 
         const refused = await store.slidingWindow('rl', 3, 1000, t0 + 300);
         expect(refused).toEqual({
@@ -189,9 +168,7 @@ export function describeKeyValueStoreContract(
           resetMs: 700,
         });
         // Refusals add nothing: the first entry leaving the window frees exactly one slot.
-        expect(
-          (await store.slidingWindow('rl', 3, 1000, t0 + 999)).allowed,
-        ).toBe(false);
+        expect((await store.slidingWindow('rl', 3, 1000, t0 + 999)).allowed).toBe(false);
         const later = await store.slidingWindow('rl', 3, 1000, t0 + 1000);
         expect(later).toMatchObject({
           allowed: true,
@@ -210,9 +187,7 @@ export function describeKeyValueStoreContract(
       it('reports when a lowered limit admits again', async () => {
         const t0 = 5_000_000;
         for (let i = 0; i < 4; i += 1) {
-          expect(
-            (await store.slidingWindow('rl', 10, 1000, t0 + i * 100)).allowed,
-          ).toBe(true);
+          expect((await store.slidingWindow('rl', 10, 1000, t0 + i * 100)).allowed).toBe(true);
         }
         const refused = await store.slidingWindow('rl', 2, 1000, t0 + 500);
         // Entries at 0, 100, 200, 300: three must leave; the third leaves at 1200 → 700 ms.
@@ -249,24 +224,16 @@ export function describeKeyValueStoreContract(
       });
 
       it('admits exactly the limit out of concurrent calls', async () => {
-        const results = await Promise.all(
-          Array.from({ length: 50 }, () =>
-            store.slidingWindow('rl-burst', 7, 60_000),
-          ),
-        );
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.slidingWindow('rl-burst', 7, 60_000)));
         expect(results.filter((r) => r.allowed)).toHaveLength(7);
-        expect(
-          results.filter((r) => !r.allowed).every((r) => r.retryAfterMs > 0),
-        ).toBe(true);
+        expect(results.filter((r) => !r.allowed).every((r) => r.retryAfterMs > 0)).toBe(true);
         const after = await store.slidingWindow('rl-burst', 1000, 60_000);
         expect(after.count).toBe(8);
       });
 
       it('checks several limits all or nothing', async () => {
         const t0 = 9_000_000;
-        expect((await store.slidingWindow('tight', 1, 1000, t0)).allowed).toBe(
-          true,
-        );
+        expect((await store.slidingWindow('tight', 1, 1000, t0)).allowed).toBe(true);
         const both = await store.slidingWindowAll(
           [
             { key: 'loose', limit: 5, windowMs: 1000 },
@@ -286,9 +253,7 @@ export function describeKeyValueStoreContract(
           retryAfterMs: 990,
         });
         // Nothing was added to the loose log.
-        expect(
-          (await store.slidingWindow('loose', 5, 1000, t0 + 20)).count,
-        ).toBe(1);
+        expect((await store.slidingWindow('loose', 5, 1000, t0 + 20)).count).toBe(1);
 
         const admitted = await store.slidingWindowAll(
           [
@@ -302,9 +267,7 @@ export function describeKeyValueStoreContract(
       });
 
       it('rejects a non-positive window', async () => {
-        await expect(store.slidingWindow('rl', 1, 0)).rejects.toThrow(
-          RangeError,
-        );
+        await expect(store.slidingWindow('rl', 1, 0)).rejects.toThrow(RangeError);
       });
 
       it('refuses other operations on a window key', async () => {
@@ -316,9 +279,7 @@ export function describeKeyValueStoreContract(
     describe('pub/sub', () => {
       it('delivers published messages with the unprefixed channel name', async () => {
         const received: [string, string][] = [];
-        await store.subscribe('chan', (message, channel) =>
-          received.push([message, channel]),
-        );
+        await store.subscribe('chan', (message, channel) => received.push([message, channel]));
         await store.publish('chan', 'hello');
         await store.publish('other', 'ignored');
         await waitFor(() => received.length === 1, 2000, 'message');
@@ -331,11 +292,7 @@ export function describeKeyValueStoreContract(
         const unsubscribe = await store.subscribe('chan', (m) => gone.push(m));
         await store.subscribe('chan', (m) => kept.push(m));
         await store.publish('chan', 'one');
-        await waitFor(
-          () => gone.length === 1 && kept.length === 1,
-          2000,
-          'first message',
-        );
+        await waitFor(() => gone.length === 1 && kept.length === 1, 2000, 'first message');
 
         await unsubscribe();
         await unsubscribe();
@@ -350,11 +307,7 @@ export function describeKeyValueStoreContract(
         const received: string[] = [];
         await other.subscribe('fanout', (m) => received.push(m));
         await store.publish('fanout', 'from-a');
-        await waitFor(
-          () => received.length === 1,
-          2000,
-          'cross-instance message',
-        );
+        await waitFor(() => received.length === 1, 2000, 'cross-instance message');
         expect(received).toEqual(['from-a']);
         // ...and the other instance sees this instance's data.
         await store.set('shared', 'x');

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createConnection,
-  createServer,
-  type Server,
-  type Socket,
-} from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 /** The Redis the integration tests use. */
-export const TEST_REDIS_URL =
-  process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 const START_HINT =
   'Start it with: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no ' +
@@ -41,32 +35,21 @@ export async function requireRedis(url = TEST_REDIS_URL): Promise<void> {
   } catch (error) {
     const cause = lastError ?? error;
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(
-      `Redis is not reachable at ${url} (${reason}). ${START_HINT}`,
-    );
+    throw new Error(`Redis is not reachable at ${url} (${reason}). ${START_HINT}`);
   } finally {
     client.disconnect();
   }
 }
 
 /** Deletes every key under `prefix`. */
-export async function deletePrefix(
-  prefix: string,
-  url = TEST_REDIS_URL,
-): Promise<void> {
+export async function deletePrefix(prefix: string, url = TEST_REDIS_URL): Promise<void> {
   const client = rawClient(url);
   client.on('error', () => undefined);
   try {
     await client.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(
-        cursor,
-        'MATCH',
-        `${prefix}*`,
-        'COUNT',
-        500,
-      );
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
       if (keys.length > 0) await client.del(...keys);
       cursor = next;
     } while (cursor !== '0');
@@ -76,16 +59,11 @@ export async function deletePrefix(
 }
 
 /** Resolves when `predicate` holds; rejects after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 2000,
-  what = 'condition',
-): Promise<void> {
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 2000, what = 'condition'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -122,12 +100,9 @@ export class PausableProxy {
       client.pipe(upstream).pipe(client);
     });
     this.server = server;
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
-    if (typeof address !== 'object' || address === null)
-      throw new Error('proxy has no port');
+    if (typeof address !== 'object' || address === null) throw new Error('proxy has no port');
     const url = new URL(TEST_REDIS_URL);
     url.hostname = '127.0.0.1';
     url.port = String(address.port);
@@ -145,8 +120,6 @@ export class PausableProxy {
 
   async stop(): Promise<void> {
     this.pause();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }
