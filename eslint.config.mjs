@@ -45,11 +45,25 @@ function boundaries(test) {
       // Type axis: features never import other features; lower layers never import upper ones.
       {
         sourceTag: 'type:app',
-        onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:ui', 'type:util', 'type:contracts', ...t],
+        onlyDependOnLibsWithTags: [
+          'type:pipeline',
+          'type:feature',
+          'type:core',
+          'type:data-access',
+          'type:ui',
+          'type:util',
+          'type:contracts',
+          ...t,
+        ],
       },
       {
         sourceTag: 'type:feature',
-        onlyDependOnLibsWithTags: ['type:core', 'type:data-access', 'type:ui', 'type:util', 'type:contracts', ...t],
+        onlyDependOnLibsWithTags: ['type:pipeline', 'type:core', 'type:data-access', 'type:ui', 'type:util', 'type:contracts', ...t],
+      },
+      // The proxy pipeline (libs/gateway/proxy) defines the stage contract features plug into.
+      {
+        sourceTag: 'type:pipeline',
+        onlyDependOnLibsWithTags: ['type:core', 'type:data-access', 'type:util', 'type:contracts', ...t],
       },
       {
         sourceTag: 'type:data-access',
@@ -70,7 +84,15 @@ function boundaries(test) {
       { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
       {
         sourceTag: 'type:testing',
-        onlyDependOnLibsWithTags: ['type:feature', 'type:core', 'type:data-access', 'type:util', 'type:contracts', 'type:testing'],
+        onlyDependOnLibsWithTags: [
+          'type:feature',
+          'type:pipeline',
+          'type:core',
+          'type:data-access',
+          'type:util',
+          'type:contracts',
+          'type:testing',
+        ],
       },
     ],
   };
