@@ -6,6 +6,7 @@ import { AppConfig, LOGGER } from '@ailink/gateway-core';
 import { EmbeddedPostgres } from './embedded-postgres';
 import { runMigrations } from './migration-runner';
 import { DatabaseHealth } from './database-health';
+import { ProjectScope } from './project-scope';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 
 export interface DatabaseModuleOptions {
@@ -66,8 +67,8 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
           }),
         }),
       ],
-      providers: [embeddedProvider, DatabaseHealth],
-      exports: [DatabaseHealth, TypeOrmModule],
+      providers: [embeddedProvider, DatabaseHealth, ProjectScope],
+      exports: [DatabaseHealth, ProjectScope, TypeOrmModule],
     };
   }
 
