@@ -13,3 +13,4 @@ export * from './lib/http/http-hooks';
 export * from './lib/core.module';
 export * from './lib/validation/validation.pipe';
 export * from './lib/logging/redact';
+export * from './lib/metrics/metrics-registry';

@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { AppConfig } from '@ailink/gateway-core';
+import { Gauge, collectDefaultMetrics } from 'prom-client';
+import { AppConfig, METRICS_REGISTRY } from '@ailink/gateway-core';
 
 /** The Prometheus registry: process and Node.js runtime metrics now; request metrics plug in later. */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  readonly registry = METRICS_REGISTRY;
 
   constructor(config: AppConfig) {
-    collectDefaultMetrics({ register: this.registry });
+    if (!this.registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: this.registry });
+    this.registry.removeSingleMetric('ailink_build_info');
     new Gauge({
       name: 'ailink_build_info',
       help: 'Gateway version and deployment mode (always 1)',

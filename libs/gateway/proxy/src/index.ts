@@ -1,0 +1,2 @@
+export * from './lib/proxy-context';
+export * from './lib/proxy-stage';
