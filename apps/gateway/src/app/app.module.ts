@@ -8,6 +8,8 @@ import { QueueModule } from '@ailink/gateway-queue';
 import { AuthModule } from '@ailink/gateway-auth';
 import { OperationsModule } from '@ailink/gateway-operations';
 import { ProjectsModule } from '@ailink/gateway-projects';
+import { ProxyModule } from '@ailink/gateway-proxy';
+import { PROXY_PIPELINE } from './proxy-pipeline';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { ALL_ENTITIES } from './entities';
 
@@ -28,6 +30,7 @@ export class AppModule {
         OperationsModule,
         AuthModule,
         ProjectsModule,
+        ProxyModule.forRoot(PROXY_PIPELINE),
       ],
       providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };

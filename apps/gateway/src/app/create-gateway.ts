@@ -16,9 +16,10 @@ import {
   requestIdFrom,
 } from '@ailink/gateway-core';
 import { KeyValueStore } from '@ailink/gateway-redis';
+import { ProxyHandler } from '@ailink/gateway-proxy';
 import { AppModule } from './app.module';
 import { ManagementRouteIndex } from './management-route-index';
-import { registerPortalAndFallback } from './portal-routes';
+import { registerFrontDoor } from './front-door';
 
 export const API_PREFIX = 'api/v1';
 
@@ -80,7 +81,13 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false, ui: true });
 
-  await registerPortalAndFallback(fastify, config.portalDir, routeIndex, logger);
+  await registerFrontDoor(fastify, {
+    portalDir: config.portalDir,
+    maxBodyBytes: config.maxBodyBytes,
+    routes: routeIndex,
+    proxy: app.get(ProxyHandler),
+    logger,
+  });
   await app.init();
 
   if (config.mode === 'external' && !(await app.get(KeyValueStore).ping(3000))) {

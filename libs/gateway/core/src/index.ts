@@ -1,5 +1,6 @@
 export * from './lib/config/app-config';
 export * from './lib/config/load-config';
+export * from './lib/config/private-hosts';
 export * from './lib/errors/error-codes';
 export * from './lib/errors/gateway-error';
 export * from './lib/errors/error-envelope';

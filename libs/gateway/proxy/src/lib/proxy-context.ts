@@ -89,6 +89,15 @@ export class ProxyContext {
 
   /** Set by target selection (service route, token upstreams). Base URL without trailing slash. */
   targetBaseUrl?: string;
+  /** Set by the service stage for the service route: its base URL and credential (`null` = passthrough). */
+  serviceBaseUrl?: string;
+  serviceCredentialId?: string | null;
+  /** Retry settings from the first policy with a `retry` block (policies issue); default rules otherwise. */
+  retry?: import('./retry-policy').RetryConfig;
+  /** The gateway added `stream_options.include_usage`, so the usage-only chunk is withheld from the client. */
+  injectedUsage?: boolean;
+  /** The upstream stream broke after bytes were relayed. */
+  streamFailed?: boolean;
   /** Credential id to inject for the selected target; `null` = passthrough; undefined = not decided. */
   credentialId?: string | null;
   /** Set by the credential stage just before forwarding; zeroed after the headers are written. */

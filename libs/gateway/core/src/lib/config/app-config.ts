@@ -3,6 +3,8 @@ export type DeploymentMode = 'embedded' | 'external';
 export type RuntimeEnv = 'development' | 'production' | 'test';
 export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** Range of one audit partition (`AILINK_AUDIT_PARTITION`). */
+export type AuditPartitionUnit = 'month' | 'day';
 
 /**
  * The gateway's configuration: built and validated once at boot (see `loadConfig`), then injected
@@ -36,6 +38,21 @@ export class AppConfig {
   readonly l1TtlMs!: number;
   readonly l1MaxEntries!: number;
   readonly l2TtlSecs!: number;
+  /** Audit write path (audit-and-observability.md §2): flush interval, batch size and buffer bounds. */
+  readonly auditFlushMs!: number;
+  readonly auditBatchSize!: number;
+  readonly auditQueueMax!: number;
+  readonly auditQueueMaxBytes!: number;
+  /** Entries allowed in the Redis overflow list `ailink:audit:spill` (0: no spilling). */
+  readonly auditSpillMax!: number;
+  /** Audit storage (§3): partition range, partitions kept ahead, retention. */
+  readonly auditPartition!: AuditPartitionUnit;
+  readonly auditPartitionsAhead!: number;
+  readonly auditRetentionDays!: number;
+  /** `AILINK_ALLOWED_PRIVATE_HOSTS`: host names, IP addresses and CIDRs exempt from SSRF blocking (normalised). */
+  readonly allowedPrivateHosts!: readonly string[];
+  /** `AILINK_BLOCK_PRIVATE_UPSTREAMS`: apply the full SSRF rules to operator configuration (token upstreams, …) too. */
+  readonly blockPrivateUpstreams!: boolean;
   readonly logFormat!: LogFormat;
   readonly logLevel!: LogLevel;
   /** One `request completed` line per request (method, path with tokens redacted, status, duration). */
@@ -43,6 +60,11 @@ export class AppConfig {
   /** Secret. */
   readonly metricsToken!: string | undefined;
   readonly shutdownGraceMs!: number;
+  /** Per-attempt upstream timeout (non-streaming: whole response; streaming: until headers). */
+  readonly upstreamTimeoutMs!: number;
+  readonly upstreamConnectTimeoutMs!: number;
+  /** Longest silence allowed between stream chunks. */
+  readonly streamIdleTimeoutMs!: number;
   readonly enableTestHooks!: boolean;
   /** Files this boot generated (outside production): reported in the boot log by path, never by value. */
   readonly generated!: { readonly masterKeyFile?: string; readonly adminKeyFile?: string };

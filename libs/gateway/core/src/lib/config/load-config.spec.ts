@@ -117,3 +117,61 @@ describe('loadConfig', () => {
     expect(redactUrl('postgres://app:s3cr3t@db/x')).toBe('postgres://app:***@db/x');
   });
 });
+
+describe('loadConfig: audit variables', () => {
+  const base = () => ({ AILINK_DATA_DIR: dir(), AILINK_MASTER_KEY: KEY, AILINK_ADMIN_KEY: 'x'.repeat(20) });
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig(base(), opts);
+    expect(config.auditFlushMs).toBe(200);
+    expect(config.auditBatchSize).toBe(500);
+    expect(config.auditQueueMax).toBe(50000);
+    expect(config.auditQueueMaxBytes).toBe(268435456);
+    expect(config.auditSpillMax).toBe(200000);
+    expect(config.auditPartition).toBe('month');
+    expect(config.auditPartitionsAhead).toBe(3);
+    expect(config.auditRetentionDays).toBe(90);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig(
+      {
+        ...base(),
+        AILINK_AUDIT_FLUSH_MS: '50',
+        AILINK_AUDIT_BATCH_SIZE: '100',
+        AILINK_AUDIT_QUEUE_MAX: '1000',
+        AILINK_AUDIT_QUEUE_MAX_BYTES: '10485760',
+        AILINK_AUDIT_SPILL_MAX: '0',
+        AILINK_AUDIT_PARTITION: 'day',
+        AILINK_AUDIT_PARTITIONS_AHEAD: '7',
+        AILINK_AUDIT_RETENTION_DAYS: '30',
+      },
+      opts,
+    );
+    expect(config).toMatchObject({
+      auditFlushMs: 50,
+      auditBatchSize: 100,
+      auditQueueMax: 1000,
+      auditQueueMaxBytes: 10485760,
+      auditSpillMax: 0,
+      auditPartition: 'day',
+      auditPartitionsAhead: 7,
+      auditRetentionDays: 30,
+    });
+  });
+
+  it.each([
+    ['AILINK_AUDIT_FLUSH_MS', '0'],
+    ['AILINK_AUDIT_FLUSH_MS', 'fast'],
+    ['AILINK_AUDIT_BATCH_SIZE', '0'],
+    ['AILINK_AUDIT_BATCH_SIZE', '20000'],
+    ['AILINK_AUDIT_QUEUE_MAX', '-1'],
+    ['AILINK_AUDIT_QUEUE_MAX_BYTES', '1024'],
+    ['AILINK_AUDIT_SPILL_MAX', '1.5'],
+    ['AILINK_AUDIT_PARTITION', 'week'],
+    ['AILINK_AUDIT_PARTITIONS_AHEAD', '-2'],
+    ['AILINK_AUDIT_RETENTION_DAYS', '0'],
+  ])('refuses %s=%s naming the variable', (variable, value) => {
+    expectConfigError({ ...base(), [variable]: value }, variable);
+  });
+});

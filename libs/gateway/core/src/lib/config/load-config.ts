@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AppConfig, ConfigError, DeploymentMode, LogFormat, LogLevel, RuntimeEnv } from './app-config';
+import { AppConfig, AuditPartitionUnit, ConfigError, DeploymentMode, LogFormat, LogLevel, RuntimeEnv } from './app-config';
+import { parseAllowedPrivateHosts } from './private-hosts';
 
 /** Hard ceiling for request bodies (spec: AILINK_MAX_BODY_BYTES, hard maximum 25 MiB). */
 export const MAX_BODY_BYTES_CEILING = 25 * 1024 * 1024;
@@ -143,6 +144,16 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
     l1TtlMs: int('AILINK_L1_TTL_MS', read('AILINK_L1_TTL_MS'), 5000, 0, 3_600_000),
     l1MaxEntries: int('AILINK_L1_MAX_ENTRIES', read('AILINK_L1_MAX_ENTRIES'), 10000, 1, 10_000_000),
     l2TtlSecs: int('AILINK_L2_TTL_SECS', read('AILINK_L2_TTL_SECS'), 300, 1, 86400),
+    auditFlushMs: int('AILINK_AUDIT_FLUSH_MS', read('AILINK_AUDIT_FLUSH_MS'), 200, 10, 60_000),
+    auditBatchSize: int('AILINK_AUDIT_BATCH_SIZE', read('AILINK_AUDIT_BATCH_SIZE'), 500, 1, 10_000),
+    auditQueueMax: int('AILINK_AUDIT_QUEUE_MAX', read('AILINK_AUDIT_QUEUE_MAX'), 50_000, 1, 10_000_000),
+    auditQueueMaxBytes: int('AILINK_AUDIT_QUEUE_MAX_BYTES', read('AILINK_AUDIT_QUEUE_MAX_BYTES'), 268_435_456, 1_048_576, 17_179_869_184),
+    auditSpillMax: int('AILINK_AUDIT_SPILL_MAX', read('AILINK_AUDIT_SPILL_MAX'), 200_000, 0, 100_000_000),
+    auditPartition: oneOf<AuditPartitionUnit>('AILINK_AUDIT_PARTITION', read('AILINK_AUDIT_PARTITION') ?? 'month', ['month', 'day']),
+    auditPartitionsAhead: int('AILINK_AUDIT_PARTITIONS_AHEAD', read('AILINK_AUDIT_PARTITIONS_AHEAD'), 3, 0, 366),
+    auditRetentionDays: int('AILINK_AUDIT_RETENTION_DAYS', read('AILINK_AUDIT_RETENTION_DAYS'), 90, 1, 36_500),
+    allowedPrivateHosts: Object.freeze(parseAllowedPrivateHosts(read('AILINK_ALLOWED_PRIVATE_HOSTS'))),
+    blockPrivateUpstreams: bool('AILINK_BLOCK_PRIVATE_UPSTREAMS', read('AILINK_BLOCK_PRIVATE_UPSTREAMS'), false),
     logFormat: oneOf<LogFormat>('AILINK_LOG_FORMAT', read('AILINK_LOG_FORMAT') ?? 'text', ['text', 'json']),
     logLevel: oneOf<LogLevel>('AILINK_LOG_LEVEL', read('AILINK_LOG_LEVEL') ?? 'info', [
       'fatal',
@@ -156,6 +167,9 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
     accessLog: bool('AILINK_ACCESS_LOG', read('AILINK_ACCESS_LOG'), true),
     metricsToken: read('AILINK_METRICS_TOKEN'),
     shutdownGraceMs: int('AILINK_SHUTDOWN_GRACE_SECS', read('AILINK_SHUTDOWN_GRACE_SECS'), 25, 0, 600) * 1000,
+    upstreamTimeoutMs: int('AILINK_UPSTREAM_TIMEOUT_SECS', read('AILINK_UPSTREAM_TIMEOUT_SECS'), 60, 1, 3600) * 1000,
+    upstreamConnectTimeoutMs: int('AILINK_UPSTREAM_CONNECT_TIMEOUT_SECS', read('AILINK_UPSTREAM_CONNECT_TIMEOUT_SECS'), 5, 1, 300) * 1000,
+    streamIdleTimeoutMs: int('AILINK_STREAM_IDLE_TIMEOUT_SECS', read('AILINK_STREAM_IDLE_TIMEOUT_SECS'), 300, 1, 3600) * 1000,
     enableTestHooks: bool('AILINK_ENABLE_TEST_HOOKS', read('AILINK_ENABLE_TEST_HOOKS'), false),
     generated,
   });

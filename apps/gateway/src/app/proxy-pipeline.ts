@@ -1,0 +1,14 @@
+import type { ProxyPipelineDefinition } from '@ailink/gateway-proxy';
+
+/**
+ * The proxy pipeline, in order — the one place that decides it (proxy.md §7).
+ *   stages:        resolve token → resolve service → (policies, guardrails, rate limits, spend: later issues)
+ *   attemptStages: after each attempt's target selection: inject the credential
+ *   completions:   after the response: audit
+ * Target selection, retries, breakers, forwarding and streaming are the proxy library's own steps.
+ */
+export const PROXY_PIPELINE: ProxyPipelineDefinition = {
+  stages: [],
+  attemptStages: [],
+  completions: [],
+};
