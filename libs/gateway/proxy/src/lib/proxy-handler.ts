@@ -98,6 +98,7 @@ export class ProxyHandler {
       if (ctx.credential) ctx.credential.secret.fill(0);
       if (this.completions.length) setImmediate(() => void this.complete(ctx));
     }
+    return reply;
   }
 
   /** For OpenAI-compatible streaming chat/completions requests, ask the upstream for usage in the stream. */

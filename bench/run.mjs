@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// `npm run bench`: direct vs bare Node proxy vs AIlink gateway, measured side by side in one run.
+// Gateway and bare proxy are pinned to CPU 0, the mock upstream and the load generator to CPU 1.
+// Env: BENCH_SECONDS (10), BENCH_REPEATS (3), BENCH_WARMUP (3), DATABASE_URL/REDIS_URL (default: the
+// local test servers; BENCH_MODE=embedded for PGlite).
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const MODE = process.env.BENCH_MODE ?? 'external';
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true']);
+    return cpus().length >= 2;
+  } catch {
+    return false;
+  }
+})();
+const pin = (cpu, args) => (hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)]);
+const children = [];
+const log = (m) => process.stdout.write(m + '\n');
+
+function start(cpu, args, env = {}) {
+  const [cmd, argv] = pin(cpu, args);
+  const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { child, output: () => out };
+}
+
+async function waitFor(fn, what, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function readyPort(proc) {
+  return waitFor(async () => proc.output().match(/READY (\d+)/)?.[1], 'READY');
+}
+
+function runNode(script, args) {
+  const [cmd, argv] = pin(1, [process.execPath, join(root, 'bench', script), ...args]);
+  return JSON.parse(
+    execFileSync(cmd, argv, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 })
+      .trim()
+      .split('\n')
+      .pop(),
+  );
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(status.match(/VmRSS:\s+(\d+)/)[1]) / 1024;
+}
+
+async function main() {
+  if (!existsSync(join(root, 'dist/apps/gateway/main.js'))) throw new Error('build first: npm run build');
+  log(`AIlink benchmark: ${SECONDS}s cells, ${REPEATS} repeats, ${WARMUP}s warm-up, taskset ${hasTaskset ? 'on' : 'off'}`);
+  const mock = start(1, [process.execPath, 'bench/mock-upstream.mjs', '0']);
+  const mockPort = await readyPort(mock);
+  const upstream = `http://127.0.0.1:${mockPort}`;
+  const bare = start(0, [process.execPath, 'bench/bare-proxy.mjs', '0', upstream]);
+  const barePort = await readyPort(bare);
+
+  const gwPort = 18000 + Math.floor(Math.random() * 1000);
+  const adminKey = 'bench_admin_' + randomBytes(12).toString('hex');
+  const env = {
+    AILINK_ENV: 'test',
+    AILINK_HOST: '127.0.0.1',
+    AILINK_PORT: String(gwPort),
+    AILINK_ADMIN_KEY: adminKey,
+    AILINK_MASTER_KEY: randomBytes(32).toString('hex'),
+    AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-bench-')),
+    AILINK_LOG_LEVEL: 'warn',
+    AILINK_ACCESS_LOG: 'false',
+    AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
+    AILINK_REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
+    ...(MODE === 'external'
+      ? {
+          DATABASE_URL:
+            process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/ailink_test',
+          REDIS_URL: process.env.REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+        }
+      : { DATABASE_URL: '', REDIS_URL: '' }),
+  };
+  const gw = start(0, [process.execPath, 'dist/apps/gateway/main.js'], env);
+  const gwBase = `http://127.0.0.1:${gwPort}`;
+  await waitFor(async () => (await fetch(`${gwBase}/readyz`)).ok, 'gateway ready').catch((e) => {
+    throw new Error(`${e.message}\n${gw.output()}`);
+  });
+  const api = async (method, path, body) => {
+    const r = await fetch(`${gwBase}/api/v1${path}`, {
+      method,
+      headers: { 'x-admin-key': adminKey, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+  const credential = await api('POST', '/credentials', {
+    name: 'bench-openai',
+    provider: 'openai',
+    secret: 'sk-bench-' + randomBytes(8).toString('hex'),
+  });
+  const token = await api('POST', '/tokens', { name: 'bench', upstream_url: upstream, credential_id: credential.id });
+  const bearer = `Bearer ${token.token_id}`;
+
+  const lanes = [
+    { name: 'direct', url: `${upstream}/v1/chat/completions`, auth: '-' },
+    { name: 'bare-proxy', url: `http://127.0.0.1:${barePort}/v1/chat/completions`, auth: '-' },
+    { name: 'gateway', url: `${gwBase}/v1/chat/completions`, auth: bearer },
+  ];
+  const results = {};
+  for (const lane of lanes) {
+    log(`warming up ${lane.name}`);
+    runNode('load.mjs', [lane.url, '50', String(WARMUP), lane.auth]);
+    const r = { c1: [], c50: [], ttfb: [] };
+    for (let i = 0; i < REPEATS; i++) {
+      log(`  ${lane.name} repeat ${i + 1}/${REPEATS}`);
+      r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
+      r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
+      r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
+    }
+    results[lane.name] = {
+      c1_rps: median(r.c1.map((x) => x.rps)),
+      c1_p50: median(r.c1.map((x) => x.p50)),
+      c1_p99: median(r.c1.map((x) => x.p99)),
+      c50_rps: median(r.c50.map((x) => x.rps)),
+      c50_p50: median(r.c50.map((x) => x.p50)),
+      c50_p99: median(r.c50.map((x) => x.p99)),
+      ttfb_p50: median(r.ttfb.map((x) => x.p50)),
+      errors: r.c1.reduce((a, x) => a + x.errors, 0) + r.c50.reduce((a, x) => a + x.non2xx + x.errors, 0),
+    };
+  }
+  const gwRss = rssMb(gw.child.pid);
+  const d = results.direct;
+  const b = results['bare-proxy'];
+  const g = results.gateway;
+  const summary = {
+    added_p50_ms_c1: { bare: b.c1_p50 - d.c1_p50, gateway: g.c1_p50 - d.c1_p50 },
+    added_p99_ms_c1: { bare: b.c1_p99 - d.c1_p99, gateway: g.c1_p99 - d.c1_p99 },
+    throughput_ratio_c50: g.c50_rps / b.c50_rps,
+    ttfb_added_ms: { bare: b.ttfb_p50 - d.ttfb_p50, gateway: g.ttfb_p50 - d.ttfb_p50 },
+    gateway_rss_mb: gwRss,
+  };
+  const f = (x, n = 3) => (typeof x === 'number' ? x.toFixed(n) : String(x));
+  const table = [
+    '| lane | rps @1 | p50 @1 (ms) | p99 @1 (ms) | rps @50 | p50 @50 (ms) | p99 @50 (ms) | stream TTFB p50 (ms) | errors |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(results).map(
+      ([n, r]) =>
+        `| ${n} | ${f(r.c1_rps, 0)} | ${f(r.c1_p50)} | ${f(r.c1_p99)} | ${f(r.c50_rps, 0)} | ${f(r.c50_p50, 1)} | ${f(r.c50_p99, 1)} | ${f(r.ttfb_p50)} | ${r.errors} |`,
+    ),
+  ].join('\n');
+  const verdict = [
+    `- added p50 latency at 1 connection: bare proxy ${f(summary.added_p50_ms_c1.bare)} ms, gateway ${f(summary.added_p50_ms_c1.gateway)} ms (target: gateway ≤ bare + 0.3 ms → ${summary.added_p50_ms_c1.gateway <= summary.added_p50_ms_c1.bare + 0.3 ? 'met' : 'NOT met'})`,
+    `- added p99 latency at 1 connection: bare ${f(summary.added_p99_ms_c1.bare)} ms, gateway ${f(summary.added_p99_ms_c1.gateway)} ms`,
+    `- throughput at 50 connections, gateway / bare proxy: ${(summary.throughput_ratio_c50 * 100).toFixed(1)} % (target ≥ 50 % → ${summary.throughput_ratio_c50 >= 0.5 ? 'met' : 'NOT met'})`,
+    `- streaming time to first byte added: bare ${f(summary.ttfb_added_ms.bare)} ms, gateway ${f(summary.ttfb_added_ms.gateway)} ms (target: gateway ≤ bare + 1 ms → ${summary.ttfb_added_ms.gateway <= summary.ttfb_added_ms.bare + 1 ? 'met' : 'NOT met'})`,
+    `- gateway RSS after the run: ${f(gwRss, 0)} MB`,
+  ].join('\n');
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, mode ${MODE}, taskset ${hasTaskset ? 'gateway/bare proxy on CPU 0, mock + load generator on CPU 1' : 'unavailable'}`;
+  const report = `## Run ${new Date().toISOString()}\n\nMachine: ${machine}. Cells of ${SECONDS} s after ${WARMUP} s warm-up, ${REPEATS} repeats, medians. POST /v1/chat/completions (non-streaming JSON; TTFB with \`stream: true\`), virtual token + credential injection on the gateway lane.\n\n${table}\n\n${verdict}\n`;
+  log('\n' + report);
+  writeFileSync(join(root, 'bench', 'last-run.md'), report);
+  log(`\nWrote bench/last-run.md (${JSON.stringify(summary)})`);
+}
+
+main()
+  .catch((e) => {
+    process.stderr.write(String(e?.stack ?? e) + '\n');
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill('SIGTERM');
+  });
