@@ -8,6 +8,7 @@ import { runMigrations } from './migration-runner';
 import { DatabaseHealth } from './database-health';
 import { ProjectScope } from './project-scope';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
+import { QueryCountingLogger } from './query-counting.logger';
 
 export interface DatabaseModuleOptions {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -17,7 +18,7 @@ export interface DatabaseModuleOptions {
 }
 
 /** Builds the TypeORM options for either mode. Never `synchronize`: the schema changes only by migrations. */
-export async function dataSourceOptions(config: AppConfig, embedded: EmbeddedPostgres, options: DatabaseModuleOptions) {
+export async function dataSourceOptions(config: AppConfig, embedded: EmbeddedPostgres, options: DatabaseModuleOptions, logger?: Logger) {
   const common = {
     type: 'postgres' as const,
     entities: options.entities,
@@ -25,7 +26,8 @@ export async function dataSourceOptions(config: AppConfig, embedded: EmbeddedPos
     migrationsRun: false,
     synchronize: false,
     namingStrategy: new SnakeNamingStrategy(),
-    logging: ['error' as const],
+    logger: new QueryCountingLogger(logger),
+    maxQueryExecutionTime: 1000,
   };
   if (config.mode === 'embedded') {
     const { socketDir, port } = await embedded.start(config.dataDir);
@@ -59,9 +61,9 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
       imports: [
         TypeOrmModule.forRootAsync({
           extraProviders: [embeddedProvider],
-          inject: [AppConfig, EmbeddedPostgres],
-          useFactory: async (config: AppConfig, embedded: EmbeddedPostgres) => ({
-            ...(await dataSourceOptions(config, embedded, options)),
+          inject: [AppConfig, EmbeddedPostgres, LOGGER],
+          useFactory: async (config: AppConfig, embedded: EmbeddedPostgres, logger: Logger) => ({
+            ...(await dataSourceOptions(config, embedded, options, logger)),
             retryAttempts: config.mode === 'embedded' ? 0 : 2,
             retryDelay: 1000,
           }),
