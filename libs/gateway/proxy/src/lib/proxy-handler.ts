@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import { AppConfig, ErrorCode, GatewayError, LOGGER, toErrorResponse } from '@ailink/gateway-core';
 import { CircuitBreakers, outcomeOf, type BreakerState } from './circuit-breaker';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './header-rules';
-import { ProxyContext, type ProxyRoute, type UpstreamTarget } from './proxy-context';
+import { ProxyContext, type ProxyRoute, type ProxyToken, type UpstreamTarget } from './proxy-context';
 import type { ProxyCompletionHook, ProxyStage } from './proxy-stage';
 import { DEFAULT_RETRY, backoffMs, defaultRetryApplies, type RetryConfig } from './retry-policy';
 import { SseRelay } from './sse-relay';
@@ -127,7 +127,7 @@ export class ProxyHandler {
   }
 
   private select(ctx: ProxyContext, excluded: Set<string>): Attempt {
-    const token = ctx.token!;
+    const token = requireToken(ctx);
     const cb = token.circuitBreaker;
     const targets: UpstreamTarget[] =
       ctx.route === 'service' && ctx.targetBaseUrl
@@ -191,7 +191,7 @@ export class ProxyHandler {
   }
 
   private async forward(ctx: ProxyContext, reply: FastifyReply, signal: AbortSignal): Promise<void> {
-    const token = ctx.token!;
+    const token = requireToken(ctx);
     const cb = token.circuitBreaker;
     const { config: retry, applies: retriesApply } = ctx.streaming ? { config: DEFAULT_RETRY, applies: false } : this.retryConfig(ctx);
     const body = ctx.bodyChanged ? Buffer.from(JSON.stringify(ctx.json)) : ctx.body;
@@ -261,7 +261,7 @@ export class ProxyHandler {
           ? new GatewayError(ErrorCode.UpstreamTimeout, `Upstream did not answer within ${this.config.upstreamTimeoutMs / 1000} s`)
           : new GatewayError(ErrorCode.UpstreamFailed, `Upstream request failed: ${errorCode(failure) ?? 'connection error'}`);
       }
-      const res = response!;
+      const res = response as Dispatcher.ResponseData;
       const streamingResponse = ctx.streaming && res.statusCode >= 200 && res.statusCode < 300;
       if (streamingResponse) {
         ctx.upstreamMs += msSince(sentAt);
@@ -307,7 +307,7 @@ export class ProxyHandler {
 
   private hasOtherTarget(ctx: ProxyContext, failedOver: Set<string>, current: string): boolean {
     if (ctx.route === 'service') return false;
-    return ctx.token!.upstreams.some((t) => normaliseBase(t.url) !== current && !failedOver.has(t.url));
+    return requireToken(ctx).upstreams.some((t) => normaliseBase(t.url) !== current && !failedOver.has(t.url));
   }
 
   private commonHeaders(ctx: ProxyContext): Record<string, string> {
@@ -401,6 +401,11 @@ export class ProxyHandler {
       .header('x-ailink-overhead-ms', this.overheadMs(ctx))
       .send(response.body);
   }
+}
+
+function requireToken(ctx: ProxyContext): ProxyToken {
+  if (!ctx.token) throw new GatewayError(ErrorCode.TokenNotFound, 'Invalid or expired virtual token');
+  return ctx.token;
 }
 
 function msSince(start: bigint): number {
