@@ -33,7 +33,7 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayP
   const mode = options.mode ?? 'external';
   if (mode === 'external') await migrateTestDatabase();
   const port = await freePort();
-  const adminKey = `test_admin_${randomBytes(16).toString('hex')}`;
+  const adminKey = options.env?.['AILINK_ADMIN_KEY'] ?? `test_admin_${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'ailink-e2e-'));
   const env: Record<string, string | undefined> = {
     PATH: process.env['PATH'],
