@@ -5,7 +5,6 @@ import { startGateway, type GatewayProcess } from '../support/gateway';
 
 const REQUEST_ID = /^req_[0-9a-f]{32}$/;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted structurally
 type Json = any;
 
 async function json(response: Response): Promise<Json> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, freePort, migrateTestDatabase } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, freePort, migrateTestDatabase } from '@ailink/testing';
 
 export const GATEWAY_MAIN = resolve(__dirname, '../../dist/apps/gateway/main.js');
 
@@ -43,7 +43,7 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayP
     AILINK_PORT: String(port),
     AILINK_DATA_DIR: dataDir,
     AILINK_ADMIN_KEY: adminKey,
-    AILINK_MASTER_KEY: randomBytes(32).toString('hex'),
+    AILINK_MASTER_KEY: TEST_MASTER_KEY,
     AILINK_LOG_FORMAT: 'json',
     AILINK_ENABLE_TEST_HOOKS: 'true',
     AILINK_REDIS_KEY_PREFIX: `e2e${randomBytes(4).toString('hex')}:`,

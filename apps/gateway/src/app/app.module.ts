@@ -8,7 +8,12 @@ import { QueueModule } from '@ailink/gateway-queue';
 import { AuthModule } from '@ailink/gateway-auth';
 import { OperationsModule } from '@ailink/gateway-operations';
 import { ProjectsModule } from '@ailink/gateway-projects';
+import { VaultModule } from '@ailink/gateway-vault';
+import { CredentialsModule } from '@ailink/gateway-credentials';
+import { TokensModule } from '@ailink/gateway-tokens';
+import { ServicesModule } from '@ailink/gateway-services';
 import { ProxyModule } from '@ailink/gateway-proxy';
+import { AuditModule } from '@ailink/gateway-audit';
 import { PROXY_PIPELINE } from './proxy-pipeline';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { ALL_ENTITIES } from './entities';
@@ -30,6 +35,11 @@ export class AppModule {
         OperationsModule,
         AuthModule,
         ProjectsModule,
+        VaultModule,
+        CredentialsModule,
+        TokensModule,
+        ServicesModule,
+        AuditModule,
         ProxyModule.forRoot(PROXY_PIPELINE),
       ],
       providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],

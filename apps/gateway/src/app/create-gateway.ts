@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { LogController } from 'fastify';
+import secureJsonParse from 'secure-json-parse';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -42,6 +43,21 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
   });
   const fastify = adapter.getInstance();
   registerHttpHooks(fastify, config);
+  // Management clients often send `Content-Type: application/json` on bodiless DELETEs: an empty
+  // body is no body, not a 400. Otherwise JSON is parsed with prototype-poisoning protection.
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, secureJsonParse.parse(text, { protoAction: 'error', constructorAction: 'error' }));
+    } catch {
+      done(
+        Object.assign(new Error('Request body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
+        undefined,
+      );
+    }
+  });
   const routeIndex = new ManagementRouteIndex();
   routeIndex.attach(fastify);
 
@@ -50,6 +66,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
+      bodyParser: false, // registered below: JSON, with an empty body accepted as no body
       bufferLogs: false,
     });
   } catch (error) {

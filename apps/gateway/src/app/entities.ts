@@ -1,4 +1,8 @@
 import { PROJECTS_ENTITIES } from '@ailink/gateway-projects';
+import { VAULT_ENTITIES } from '@ailink/gateway-vault';
+import { CREDENTIALS_ENTITIES } from '@ailink/gateway-credentials';
+import { TOKENS_ENTITIES } from '@ailink/gateway-tokens';
+import { SERVICES_ENTITIES } from '@ailink/gateway-services';
 
 /** Every TypeORM entity of the gateway, in one visible place (also used by the entity/migration check). */
-export const ALL_ENTITIES = [...PROJECTS_ENTITIES];
+export const ALL_ENTITIES = [...PROJECTS_ENTITIES, ...VAULT_ENTITIES, ...CREDENTIALS_ENTITIES, ...TOKENS_ENTITIES, ...SERVICES_ENTITIES];

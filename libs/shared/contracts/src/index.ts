@@ -3,3 +3,7 @@ export * from './lib/operations';
 export * from './lib/identity';
 export * from './lib/projects';
 export * from './lib/version';
+export * from './lib/credentials';
+export * from './lib/tokens';
+export * from './lib/services';
+export * from './lib/audit';

@@ -18,10 +18,40 @@ export async function ensureDatabase(url = TEST_DATABASE_URL): Promise<void> {
   }
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    if (exists.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+      } catch (error) {
+        // Another process created it between the check and the CREATE: that is fine.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw error;
+      }
+    }
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Drops and recreates the test database, then migrates it: every test run starts from a clean,
+ * fully migrated schema (called once per run by the global setup of the integration and e2e tiers).
+ */
+export async function resetTestDatabase(url = TEST_DATABASE_URL): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString(), connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`PostgreSQL is not reachable at ${admin.host} (${(error as Error).message}). ${HOW_TO_START_POSTGRES}`);
+  }
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+  await migrateTestDatabase(url);
 }
 
 /** A TypeORM DataSource on the test database with the given entities (no synchronize, ever). */

@@ -98,6 +98,8 @@ export class ProxyContext {
   injectedUsage?: boolean;
   /** The upstream stream broke after bytes were relayed. */
   streamFailed?: boolean;
+  /** Settles when a relayed stream has ended (completion hooks wait for it). */
+  streamDone?: Promise<void>;
   /** Credential id to inject for the selected target; `null` = passthrough; undefined = not decided. */
   credentialId?: string | null;
   /** Set by the credential stage just before forwarding; zeroed after the headers are written. */

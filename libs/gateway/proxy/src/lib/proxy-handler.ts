@@ -96,7 +96,8 @@ export class ProxyHandler {
       this.sendError(ctx, reply, error);
     } finally {
       if (ctx.credential) ctx.credential.secret.fill(0);
-      if (this.completions.length) setImmediate(() => void this.complete(ctx));
+      // Completion hooks (audit, …) run once the response is over: for a stream, when it ends.
+      if (this.completions.length) void (ctx.streamDone ?? Promise.resolve()).then(() => setImmediate(() => void this.complete(ctx)));
     }
     return reply;
   }
@@ -371,6 +372,11 @@ export class ProxyHandler {
       ctx.finishReason = relay.seen.finishReason ?? ctx.finishReason;
       if (relay.seen.firstByteAt !== undefined) ctx.ttfbMs = Number(relay.seen.firstByteAt - sentAt) / 1e6;
       ctx.streamFailed = failed;
+    });
+    ctx.streamDone = new Promise<void>((resolve) => {
+      relay.once('end', () => resolve());
+      relay.once('close', () => resolve());
+      reply.raw.once('close', () => resolve());
     });
     res.body.pipe(relay);
     reply

@@ -119,6 +119,19 @@ export abstract class KeyValueStore {
    */
   abstract setIfVersion(key: string, value: string, ttlSecs: number, versionKey: string, expectedVersion: string | null): Promise<boolean>;
 
+  /**
+   * Appends `values`, in order, to the list at `key` (a FIFO queue: {@link popList} returns the
+   * oldest first). With `maxLength`, only as many values as still fit under it are added, atomically;
+   * resolves to how many were added (the first ones of `values`).
+   */
+  abstract pushList(key: string, values: readonly string[], maxLength?: number): Promise<number>;
+
+  /** Removes and returns up to `count` (≥ 1) of the oldest values of the list at `key`, oldest first. */
+  abstract popList(key: string, count: number): Promise<string[]>;
+
+  /** Number of values in the list at `key` (0 when it does not exist). */
+  abstract listLength(key: string): Promise<number>;
+
   /** Releases connections and subscriptions. Idempotent. */
   abstract close(): Promise<void>;
 }

@@ -8,7 +8,7 @@ import {
   type Unsubscribe,
 } from './key-value-store';
 import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
-import { assertInteger, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
+import { assertCount, assertInteger, assertMaxLength, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 interface StringEntry {
   type: 'string';
@@ -23,7 +23,14 @@ interface LogEntry {
   expiresAt: number | null;
 }
 
-type Entry = StringEntry | LogEntry;
+/** A list used as a FIFO queue: oldest value first. */
+interface ListEntry {
+  type: 'list';
+  values: string[];
+  expiresAt: number | null;
+}
+
+type Entry = StringEntry | LogEntry | ListEntry;
 
 const SWEEP_INTERVAL_MS = 30_000;
 
@@ -215,6 +222,32 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return true;
   }
 
+  async pushList(key: string, values: readonly string[], maxLength?: number): Promise<number> {
+    assertMaxLength(maxLength);
+    if (values.length === 0) return 0;
+    const entry = this.readList(key);
+    const current = entry?.values.length ?? 0;
+    const n = maxLength === undefined ? values.length : Math.max(0, Math.min(values.length, maxLength - current));
+    if (n === 0) return 0;
+    if (entry) entry.values.push(...values.slice(0, n));
+    else this.entries.set(key, { type: 'list', values: values.slice(0, n), expiresAt: null });
+    return n;
+  }
+
+  async popList(key: string, count: number): Promise<string[]> {
+    assertCount(count);
+    const entry = this.readList(key);
+    if (!entry) return [];
+    const taken = entry.values.splice(0, count);
+    // Like Redis: an emptied list no longer exists.
+    if (entry.values.length === 0) this.entries.delete(key);
+    return taken;
+  }
+
+  async listLength(key: string): Promise<number> {
+    return this.readList(key)?.values.length ?? 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
@@ -248,6 +281,12 @@ export class MemoryKeyValueStore extends KeyValueStore {
   private readLog(key: string): LogEntry | undefined {
     const entry = this.live(key);
     if (entry && entry.type !== 'log') throw wrongType();
+    return entry;
+  }
+
+  private readList(key: string): ListEntry | undefined {
+    const entry = this.live(key);
+    if (entry && entry.type !== 'list') throw wrongType();
     return entry;
   }
 

@@ -9,10 +9,10 @@ import {
   type SlidingWindowResult,
   type Unsubscribe,
 } from './key-value-store';
-import { BUMP_VERSION_LUA, INCR_WITH_TTL_LUA, SET_IF_VERSION_LUA, SLIDING_WINDOW_LUA } from './redis-scripts';
+import { BUMP_VERSION_LUA, INCR_WITH_TTL_LUA, PUSH_LIST_BOUNDED_LUA, SET_IF_VERSION_LUA, SLIDING_WINDOW_LUA } from './redis-scripts';
 import { redactRedisUrl } from './redis-url';
 import { toSlidingWindowResult } from './sliding-window';
-import { assertInteger, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
+import { assertCount, assertInteger, assertMaxLength, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 export interface RedisKeyValueStoreOptions {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
@@ -42,6 +42,7 @@ interface StoreScripts {
     expectNone: '0' | '1',
     expected: string,
   ): Promise<unknown>;
+  ailinkPushListBounded(key: string, maxLength: number, ...values: string[]): Promise<unknown>;
 }
 
 type ScriptedRedis = Redis & StoreScripts;
@@ -112,6 +113,10 @@ export class RedisKeyValueStore extends KeyValueStore {
     this.client.defineCommand('ailinkSetIfVersion', {
       lua: SET_IF_VERSION_LUA,
       numberOfKeys: 2,
+    });
+    this.client.defineCommand('ailinkPushListBounded', {
+      lua: PUSH_LIST_BOUNDED_LUA,
+      numberOfKeys: 1,
     });
 
     this.watchHealth(this.client, 'command');
@@ -289,6 +294,25 @@ export class RedisKeyValueStore extends KeyValueStore {
       expectedVersion ?? '',
     );
     return toInteger(reply, 'setIfVersion') === 1;
+  }
+
+  async pushList(key: string, values: readonly string[], maxLength?: number): Promise<number> {
+    assertMaxLength(maxLength);
+    if (values.length === 0) return 0;
+    if (maxLength === undefined) {
+      await this.client.lpush(key, ...values);
+      return values.length;
+    }
+    return toInteger(await this.client.ailinkPushListBounded(key, maxLength, ...values), 'pushList');
+  }
+
+  async popList(key: string, count: number): Promise<string[]> {
+    assertCount(count);
+    return (await this.client.rpop(key, count)) ?? [];
+  }
+
+  async listLength(key: string): Promise<number> {
+    return this.client.llen(key);
   }
 
   async close(): Promise<void> {

@@ -89,3 +89,21 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
 `;
+
+/**
+ * Bounded list push: LPUSH as many values as fit under a maximum length.
+ * KEYS: [list]. ARGV: [maxLength, value1, value2, ...]. Returns how many values were pushed.
+ */
+export const PUSH_LIST_BOUNDED_LUA = `
+local room = tonumber(ARGV[1]) - redis.call('LLEN', KEYS[1])
+local n = #ARGV - 1
+if room < n then n = room end
+if n <= 0 then return 0 end
+local i = 2
+while i <= n + 1 do
+  local j = math.min(i + 999, n + 1)
+  redis.call('LPUSH', KEYS[1], unpack(ARGV, i, j))
+  i = j + 1
+end
+return n
+`;

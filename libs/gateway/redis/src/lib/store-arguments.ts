@@ -26,3 +26,15 @@ export function assertNowMs(nowMs: number | undefined): void {
     throw new RangeError(`nowMs must be a non-negative integer, got ${nowMs}`);
   }
 }
+
+export function assertCount(count: number, what = 'count'): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new RangeError(`${what} must be a positive integer, got ${count}`);
+  }
+}
+
+export function assertMaxLength(maxLength: number | undefined): void {
+  if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0)) {
+    throw new RangeError(`maxLength must be a non-negative integer, got ${maxLength}`);
+  }
+}

@@ -30,6 +30,8 @@ export class AppConfig {
   readonly masterKey!: Buffer;
   /** Secret: the previous KEK during rotation. */
   readonly masterKeyPrevious!: Buffer | undefined;
+  /** `AILINK_MASTER_KEY_ROTATE_ON_START`: re-wrap every DEK under the current KEK at startup. */
+  readonly masterKeyRotateOnStart!: boolean;
   /** Secret: the super-admin key; undefined disables admin-key auth (production without AILINK_ADMIN_KEY). */
   readonly adminKey!: string | undefined;
   readonly portalOrigins!: readonly string[];

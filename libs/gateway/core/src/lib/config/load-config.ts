@@ -137,6 +137,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
     migrateOnStart: bool('AILINK_MIGRATE_ON_START', read('AILINK_MIGRATE_ON_START'), true),
     masterKey,
     masterKeyPrevious,
+    masterKeyRotateOnStart: bool('AILINK_MASTER_KEY_ROTATE_ON_START', read('AILINK_MASTER_KEY_ROTATE_ON_START'), false),
     adminKey,
     portalOrigins,
     portalDir: absolute(cwd, read('AILINK_PORTAL_DIR') ?? options.defaultPortalDir),

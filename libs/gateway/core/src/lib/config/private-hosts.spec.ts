@@ -166,7 +166,7 @@ describe('OutboundUrlGuard', () => {
     await expect(byIp.check('http://[::ffff:127.0.0.1]/', { rules: 'full' })).resolves.toMatchObject({ allowed: true });
     await expect(byIp.check('http://127.0.0.2/', { rules: 'full' })).resolves.toMatchObject({ allowed: false });
     // localhost also resolves to ::1, which the entry does not cover.
-    await expect(byIp.check('http://localhost/', { rules: 'full' })).resolves.toMatchObject({ allowed: false, address: '0:0:0:0:0:0:0:1' });
+    await expect(byIp.check('http://localhost/', { rules: 'full' })).resolves.toMatchObject({ allowed: false, address: '::1' });
 
     const byCidr = new OutboundUrlGuard(['10.0.0.0/8', 'fd00::/8', '::ffff:192.168.0.0/112'], dns);
     await expect(byCidr.check('http://10.200.0.1/', { rules: 'full' })).resolves.toMatchObject({ allowed: true });
@@ -211,5 +211,7 @@ describe('OutboundUrlGuard', () => {
     expect(guard.checkAddress('192.168.2.7')).toMatchObject({ allowed: false, kind: 'private', address: '192.168.2.7' });
     expect(guard.checkAddress('::ffff:192.168.1.7').allowed).toBe(true);
     expect(guard.checkAddress('8.8.8.8').allowed).toBe(true);
+    expect(guard.checkAddress('fe80::1:0:0:2')).toMatchObject({ allowed: false, address: 'fe80::1:0:0:2' });
+    expect(guard.checkAddress('fd00:0:0:1::')).toMatchObject({ allowed: false, address: 'fd00:0:0:1::' });
   });
 });

@@ -276,6 +276,57 @@ export function describeKeyValueStoreContract(name: string, fixture: KeyValueSto
       });
     });
 
+    describe('lists', () => {
+      it('pops values oldest first, across pushes', async () => {
+        expect(await store.pushList('q', ['a', 'b'])).toBe(2);
+        expect(await store.pushList('q', ['c'])).toBe(1);
+        expect(await store.pushList('q', [])).toBe(0);
+        expect(await store.listLength('q')).toBe(3);
+        expect(await store.popList('q', 2)).toEqual(['a', 'b']);
+        expect(await store.popList('q', 10)).toEqual(['c']);
+        expect(await store.popList('q', 10)).toEqual([]);
+        expect(await store.listLength('q')).toBe(0);
+        expect(await store.listLength('missing')).toBe(0);
+      });
+
+      it('adds only what fits under a maximum length', async () => {
+        expect(await store.pushList('bounded', ['1', '2', '3'], 5)).toBe(3);
+        expect(await store.pushList('bounded', ['4', '5', '6', '7'], 5)).toBe(2);
+        expect(await store.pushList('bounded', ['8'], 5)).toBe(0);
+        expect(await store.popList('bounded', 10)).toEqual(['1', '2', '3', '4', '5']);
+        expect(await store.pushList('bounded', ['x'], 0)).toBe(0);
+        expect(await store.listLength('bounded')).toBe(0);
+      });
+
+      it('keeps the maximum under concurrent pushes', async () => {
+        const pushed = await Promise.all(Array.from({ length: 20 }, (_, i) => store.pushList('race', [`${i}a`, `${i}b`], 25)));
+        expect(pushed.reduce((a, b) => a + b, 0)).toBe(25);
+        expect(await store.listLength('race')).toBe(25);
+      });
+
+      it('pushes many values at once', async () => {
+        const values = Array.from({ length: 2500 }, (_, i) => String(i));
+        expect(await store.pushList('many', values, 10_000)).toBe(2500);
+        const popped = await store.popList('many', 3000);
+        expect(popped).toEqual(values);
+      });
+
+      it('is shared with another instance', async () => {
+        const other = await track(fixture.peer(store));
+        await store.pushList('shared-q', ['from-a']);
+        expect(await other.popList('shared-q', 1)).toEqual(['from-a']);
+      });
+
+      it('rejects bad counts and refuses string operations on a list', async () => {
+        await expect(store.popList('q', 0)).rejects.toThrow(RangeError);
+        await expect(store.pushList('q', ['a'], -1)).rejects.toThrow(RangeError);
+        await store.pushList('typed', ['a']);
+        await expect(store.get('typed')).rejects.toThrow(/WRONGTYPE/);
+        await store.set('text', 'v');
+        await expect(store.pushList('text', ['a'])).rejects.toThrow(/WRONGTYPE/);
+      });
+    });
+
     describe('pub/sub', () => {
       it('delivers published messages with the unprefixed channel name', async () => {
         const received: [string, string][] = [];

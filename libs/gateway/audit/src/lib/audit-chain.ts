@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { AUDIT_LOG_COLUMNS, type AuditRecord } from './audit-record';
+
+/** `prev_hash` of a project's first record (§4). */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/**
+ * The hashed fields (§4): every `audit_logs` column except the chain fields themselves and the fields
+ * written after insert. Body and header contents live in `audit_log_bodies` and are hashed through
+ * `request_body_sha256` / `response_body_sha256`. A fixed list, so that a verifier reading the rows
+ * back hashes exactly what the writer hashed.
+ */
+export const HASHED_FIELDS: readonly string[] = AUDIT_LOG_COLUMNS.map(([name]) => name).filter(
+  (name) => !['hash', 'prev_hash', 'payload_url', 'async_findings', 'guardrail_errors'].includes(name),
+);
+
+/** RFC 8785 JSON canonicalisation: sorted keys (UTF-16 order), ES number form, no whitespace. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
+    return JSON.stringify(value);
+  }
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
+}
+
+/** `2026-01-02T03:04:05.678Z` → `2026-01-02T03:04:05.678000Z` (RFC 3339 UTC, 6 fractional digits). */
+export function microsecondTimestamp(iso: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?Z$/.exec(iso);
+  if (!match) return new Date(iso).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+  return `${match[1]}.${(match[2] ?? '').padEnd(6, '0')}Z`;
+}
+
+/** The hashed view of a record: every immutable field, timestamps with microseconds, absent as null. */
+export function hashedFields(record: AuditRecord & { seq: number }): Record<string, unknown> {
+  const source = record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of HASHED_FIELDS) {
+    const value = source[key];
+    out[key] = key === 'created_at' && typeof value === 'string' ? microsecondTimestamp(value) : (value ?? null);
+  }
+  return out;
+}
+
+/** `hash` = lowercase hex SHA-256 of `prev_hash + "\n" + canonical_json(record)`. */
+export function chainHash(prevHash: string, record: AuditRecord & { seq: number }): string {
+  return createHash('sha256')
+    .update(prevHash + '\n' + canonicalJson(hashedFields(record)), 'utf8')
+    .digest('hex');
+}
+
+/** Lowercase hex SHA-256 of a stored body (null when none is stored). */
+export function bodySha256(body: string | null): string | null {
+  return body === null ? null : createHash('sha256').update(body, 'utf8').digest('hex');
+}

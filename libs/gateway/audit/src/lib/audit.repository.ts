@@ -1,0 +1,265 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { GENESIS_HASH, bodySha256, chainHash } from './audit-chain';
+import type { AuditCursor } from './audit-cursor';
+import type { AuditFilter } from './audit-filter';
+import type { AuditLogRow } from './audit.mapper';
+import { AUDIT_BODY_COLUMNS, AUDIT_LOG_COLUMNS, type AuditRecord, type ChainedAuditRecord } from './audit-record';
+
+const LOG_NAMES = AUDIT_LOG_COLUMNS.map(([name]) => `"${name}"`).join(', ');
+const LOG_RECORDSET = AUDIT_LOG_COLUMNS.map(([name, type]) => `"${name}" ${type}`).join(', ');
+const BODY_NAMES = AUDIT_BODY_COLUMNS.map(([name]) => `"${name}"`).join(', ');
+const BODY_RECORDSET = AUDIT_BODY_COLUMNS.map(([name, type]) => `"${name}" ${type}`).join(', ');
+
+/** Text of the error the write statement raises when a chain head moved under it. */
+const CONFLICT_MARKER = 'audit_chain_conflict';
+
+/**
+ * One batch, one statement (so one transaction): move every project's chain head from the seq this
+ * instance started from to the batch's last record (compare-and-set: `ON CONFLICT … WHERE last_seq =
+ * expected`), then insert the records and their bodies with one multi-row INSERT per table. If any
+ * head had moved (another instance wrote to the chain meanwhile), the statement fails as a whole and
+ * nothing is written; the caller re-reads the heads and rebuilds the chain.
+ * $1 records, $2 bodies, $3 heads `{project_id, expected_seq, last_seq, last_hash}`, $4 head count.
+ */
+const WRITE_BATCH = `WITH "heads" AS (
+    INSERT INTO "audit_chain_heads" AS h ("project_id", "last_seq", "last_hash")
+    SELECT v."project_id", v."last_seq", v."last_hash" FROM json_to_recordset($3::json) AS v("project_id" uuid, "last_seq" bigint, "last_hash" char(64))
+    ON CONFLICT ("project_id") DO UPDATE SET "last_seq" = EXCLUDED."last_seq", "last_hash" = EXCLUDED."last_hash", "updated_at" = now()
+    WHERE h."last_seq" = (SELECT e."expected_seq" FROM json_to_recordset($3::json) AS e("project_id" uuid, "expected_seq" bigint) WHERE e."project_id" = EXCLUDED."project_id")
+    RETURNING h."project_id"
+  ),
+  "moved" AS (SELECT count(*) AS n FROM "heads"),
+  "logs" AS (
+    INSERT INTO "audit_logs" (${LOG_NAMES}) SELECT ${LOG_NAMES} FROM json_to_recordset($1::json) AS r(${LOG_RECORDSET}) RETURNING 1
+  ),
+  "bodies" AS (
+    INSERT INTO "audit_log_bodies" (${BODY_NAMES}) SELECT ${BODY_NAMES} FROM json_to_recordset($2::json) AS b(${BODY_RECORDSET}) RETURNING 1
+  )
+SELECT CASE WHEN m.n = $4 THEN m.n ELSE ('${CONFLICT_MARKER} ' || m.n)::int END AS "heads",
+  (SELECT count(*) FROM "logs")::int AS "logs", (SELECT count(*) FROM "bodies")::int AS "bodies"
+FROM "moved" m`;
+
+/** Conflicts retried at once (re-reading the heads) before the batch is handed back to the writer's backoff. */
+const MAX_CONFLICT_RETRIES = 8;
+
+/** A chain head kept moving under this instance (heavy concurrent writing to one project): retry later. */
+export class AuditChainConflictError extends Error {
+  constructor() {
+    super('Audit chain heads kept moving during the write; the batch is retried');
+    this.name = 'AuditChainConflictError';
+  }
+}
+
+interface ChainHead {
+  last_seq: number;
+  last_hash: string;
+}
+
+const CREATED_AT_US = `to_char("created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "created_at_us"`;
+
+const SUMMARY_COLUMNS = [
+  'id',
+  'seq',
+  'created_at',
+  'project_id',
+  'token_id',
+  'method',
+  'path',
+  'upstream_status',
+  'response_latency_ms',
+  'overhead_ms',
+  'agent_name',
+  'policy_result',
+  'estimated_cost_usd',
+  'shadow_violations',
+  'fields_redacted',
+  'prompt_tokens',
+  'completion_tokens',
+  'model',
+  'model_alias',
+  'provider',
+  'tokens_per_second',
+  'user_id',
+  'tenant_id',
+  'external_request_id',
+  'session_id',
+  'team_id',
+  'tags',
+  'log_level',
+  'tool_call_count',
+  'finish_reason',
+  'error_type',
+  'is_streaming',
+  'cache_hit',
+]
+  .map((c) => `"${c}"`)
+  .join(', ');
+
+/** Who may see a record looked up by id alone. */
+export type AuditRecordScope = { projectId: string } | { orgId: string } | { anyProject: true };
+
+/**
+ * Owns the SQL on `audit_logs`, `audit_log_bodies` and `audit_chain_heads` (no TypeORM entities:
+ * the tables are partitioned).
+ */
+@Injectable()
+export class AuditRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Last known head of each project's chain, as this instance last read or wrote it (verified on write). */
+  private readonly heads = new Map<string, ChainHead>();
+
+  /**
+   * Writes a batch in one statement: gives every record its `seq`, `prev_hash` and `hash` in queue
+   * order from the project's chain head, inserts the records and their bodies (one multi-row INSERT
+   * per table) and moves the heads, all or nothing. Heads are cached; a head that moved meanwhile
+   * (another instance) makes the statement fail, and the batch is rebuilt from freshly read heads.
+   * Several instances thus extend one chain without gaps or forks, and a flush is one round trip.
+   */
+  async insertChained(records: readonly AuditRecord[]): Promise<ChainedAuditRecord[]> {
+    const clean = records.map(prepareForWrite);
+    const projects = [...new Set(clean.map((r) => r.project_id))];
+    for (let attempt = 1; ; attempt++) {
+      const missing = projects.filter((p) => !this.heads.has(p));
+      if (missing.length > 0) await this.loadHeads(missing);
+      const start = new Map(projects.map((p) => [p, this.heads.get(p) ?? { last_seq: 0, last_hash: GENESIS_HASH }]));
+      const current = new Map(start);
+      const chained = clean.map((record) => {
+        const head = current.get(record.project_id) as ChainHead;
+        const seq = head.last_seq + 1;
+        const hash = chainHash(head.last_hash, { ...record, seq });
+        current.set(record.project_id, { last_seq: seq, last_hash: hash });
+        return { ...record, seq, prev_hash: head.last_hash, hash };
+      });
+      const heads = projects.map((p) => ({ project_id: p, expected_seq: start.get(p)?.last_seq, ...current.get(p) }));
+      const bodies = chained.filter((r) => r.bodies !== null).map((r) => ({ audit_log_id: r.id, created_at: r.created_at, ...r.bodies }));
+      try {
+        await this.dataSource.query(WRITE_BATCH, [toJson(chained.map(logRow)), toJson(bodies), toJson(heads), projects.length]);
+        for (const [p, head] of current) this.heads.set(p, head);
+        return chained;
+      } catch (error) {
+        for (const p of projects) this.heads.delete(p);
+        if (!isChainConflict(error)) throw error;
+        if (attempt >= MAX_CONFLICT_RETRIES) throw new AuditChainConflictError();
+      }
+    }
+  }
+
+  private async loadHeads(projects: string[]): Promise<void> {
+    const rows: { project_id: string; last_seq: string; last_hash: string }[] = await this.dataSource.query(
+      `SELECT "project_id", "last_seq", "last_hash" FROM "audit_chain_heads" WHERE "project_id" = ANY($1::uuid[])`,
+      [projects],
+    );
+    for (const p of projects) this.heads.set(p, { last_seq: 0, last_hash: GENESIS_HASH });
+    for (const row of rows) this.heads.set(row.project_id, { last_seq: Number(row.last_seq), last_hash: row.last_hash.trim() });
+  }
+
+  /** Summaries, newest first, after `cursor` (exclusive) or skipping `offset`; `limit` rows at most. */
+  async list(filter: AuditFilter, page: { limit: number; offset: number; cursor: AuditCursor | null }): Promise<AuditLogRow[]> {
+    const params: unknown[] = [filter.projectId];
+    const where = ['"project_id" = $1'];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.tokenId !== undefined) where.push(`"token_id" = ${param(filter.tokenId)}`);
+    if (filter.status) where.push(`"upstream_status" BETWEEN ${param(filter.status.min)} AND ${param(filter.status.max)}`);
+    if (filter.policyResult !== undefined) where.push(`"policy_result" = ${param(filter.policyResult)}`);
+    if (filter.model !== undefined) {
+      const p = param(filter.model);
+      where.push(`("model" = ${p} OR "model_alias" = ${p})`);
+    }
+    if (filter.sessionId !== undefined) where.push(`"session_id" = ${param(filter.sessionId)}`);
+    if (filter.method !== undefined) where.push(`"method" = ${param(filter.method)}`);
+    if (filter.pathPrefix !== undefined) where.push(`"path" LIKE ${param(escapeLike(filter.pathPrefix) + '%')} ESCAPE '\\'`);
+    if (filter.from) where.push(`"created_at" >= ${param(filter.from.toISOString())}::timestamptz`);
+    if (filter.to) where.push(`"created_at" < ${param(filter.to.toISOString())}::timestamptz`);
+    if (page.cursor) {
+      where.push(`("created_at", "id") < (${param(page.cursor.createdAt)}::timestamptz, ${param(page.cursor.id)}::uuid)`);
+    }
+    const sql = `SELECT ${SUMMARY_COLUMNS}, ${CREATED_AT_US} FROM "audit_logs" WHERE ${where.join(' AND ')}
+      ORDER BY "created_at" DESC, "id" DESC LIMIT ${param(page.limit)} OFFSET ${param(page.offset)}`;
+    return this.dataSource.query(sql, params);
+  }
+
+  /** One record with its bodies and headers, if it exists within `scope`. */
+  async findDetail(id: string, scope: AuditRecordScope): Promise<AuditLogRow | null> {
+    const params: unknown[] = [id];
+    let condition = '';
+    if ('projectId' in scope) {
+      params.push(scope.projectId);
+      condition = 'AND l."project_id" = $2';
+    } else if ('orgId' in scope) {
+      params.push(scope.orgId);
+      condition = 'AND l."project_id" IN (SELECT "id" FROM "projects" WHERE "org_id" = $2)';
+    }
+    const rows: AuditLogRow[] = await this.dataSource.query(
+      `SELECT l.*, to_char(l."created_at" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "created_at_us",
+         b."request_body", b."response_body", b."request_headers", b."response_headers", b."bodies_expired_at"
+       FROM "audit_logs" l
+       LEFT JOIN "audit_log_bodies" b ON b."audit_log_id" = l."id" AND b."created_at" = l."created_at"
+       WHERE l."id" = $1 ${condition}
+       LIMIT 1`,
+      params,
+    );
+    return rows[0] ?? null;
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The `audit_logs` columns of a chained record. */
+function logRow(record: ChainedAuditRecord): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [name] of AUDIT_LOG_COLUMNS) row[name] = (record as unknown as Record<string, unknown>)[name] ?? null;
+  return row;
+}
+
+// NUL is not storable in PostgreSQL text/json; lone surrogates are not valid UTF-8.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function cleanString(text: string): string {
+  UNSTORABLE.lastIndex = 0;
+  return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
+}
+
+function cleanDeep(value: unknown): unknown {
+  if (typeof value === 'string') return cleanString(value);
+  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[cleanString(k)] = cleanDeep(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * What is stored is what is hashed: strings made storable, then the bodies' SHA-256 computed at write
+ * time (the chain hashes those, since bodies expire).
+ */
+function prepareForWrite(record: AuditRecord): AuditRecord {
+  const { bodies, ...fields } = record;
+  const clean = cleanDeep({ ...fields, project_id: fields.project_id.toLowerCase() }) as Omit<AuditRecord, 'bodies'>;
+  if (!bodies) return { ...clean, bodies: null, request_body_sha256: null, response_body_sha256: null };
+  const cleanBodies = cleanDeep(bodies) as NonNullable<AuditRecord['bodies']>;
+  return {
+    ...clean,
+    bodies: cleanBodies,
+    request_body_sha256: bodySha256(cleanBodies.request_body),
+    response_body_sha256: bodySha256(cleanBodies.response_body),
+  };
+}
+
+function isChainConflict(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '22P02' && String((error as Error).message).includes(CONFLICT_MARKER);
+}
+
+function toJson(rows: unknown[]): string {
+  return JSON.stringify(rows);
+}

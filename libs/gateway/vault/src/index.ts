@@ -1,0 +1,11 @@
+export { VaultModule, VAULT_ENTITIES } from './lib/vault.module';
+export { VaultService } from './lib/vault.service';
+export { SecretDecryptError } from './lib/vault.errors';
+export type { DecryptFailureReason } from './lib/vault.errors';
+export { kekIdOf } from './lib/key-ring';
+export { decodeCompact, encodeCompact, compactKekId } from './lib/sealed-secret';
+export type { SealedSecret, WrappedDek } from './lib/sealed-secret';
+export { EncryptedTableRegistry } from './lib/encrypted-table.registry';
+export type { EncryptedTable, EnvelopeColumnsTable, CompactColumnTable } from './lib/encrypted-table.registry';
+export { MasterKeyRotationService } from './lib/master-key-rotation.service';
+export { SystemStateEntity } from './lib/entities/system-state.entity';
