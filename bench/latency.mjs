@@ -13,10 +13,14 @@ if (auth && auth !== '-') headers.authorization = auth;
 const samples = [];
 const end = Date.now() + Number(seconds) * 1000;
 let errors = 0;
+const statuses = {};
 while (Date.now() < end) {
   const t0 = process.hrtime.bigint();
   const res = await pool.request({ path: target.pathname, method: 'POST', headers, body });
-  if (res.statusCode !== 200) errors++;
+  if (res.statusCode !== 200) {
+    errors++;
+    statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+  }
   let first;
   for await (const chunk of res.body) {
     if (first === undefined && chunk.length) first = process.hrtime.bigint();
@@ -28,5 +32,5 @@ await pool.close();
 samples.sort((a, b) => a - b);
 const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))];
 process.stdout.write(
-  JSON.stringify({ n: samples.length, p50: pct(50), p99: pct(99), rps: samples.length / Number(seconds), errors }) + '\n',
+  JSON.stringify({ n: samples.length, p50: pct(50), p99: pct(99), rps: samples.length / Number(seconds), errors, statuses }) + '\n',
 );

@@ -7,6 +7,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import pg from 'pg';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -24,6 +25,7 @@ const hasTaskset = (() => {
 })();
 const pin = (cpu, args) => (hasTaskset ? ['taskset', ['-c', String(cpu), ...args]] : [args[0], args.slice(1)]);
 const children = [];
+const cleanups = [];
 const log = (m) => process.stdout.write(m + '\n');
 
 function start(cpu, args, env = {}) {
@@ -76,6 +78,25 @@ async function main() {
   const bare = start(0, [process.execPath, 'bench/bare-proxy.mjs', '0', upstream]);
   const barePort = await readyPort(bare);
 
+  // A fresh database for this run (the gateway migrates it at boot), dropped afterwards.
+  let databaseUrl = process.env.DATABASE_URL;
+  if (MODE === 'external' && !databaseUrl) {
+    const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/ailink_test');
+    const name = `ailink_bench_${randomBytes(4).toString('hex')}`;
+    server.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: server.toString() });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: server.toString() });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    });
+    server.pathname = `/${name}`;
+    databaseUrl = server.toString();
+  }
   const gwPort = 18000 + Math.floor(Math.random() * 1000);
   const adminKey = 'bench_admin_' + randomBytes(12).toString('hex');
   const env = {
@@ -144,6 +165,7 @@ async function main() {
       c50_p99: median(r.c50.map((x) => x.p99)),
       ttfb_p50: median(r.ttfb.map((x) => x.p50)),
       errors: r.c1.reduce((a, x) => a + x.errors, 0) + r.c50.reduce((a, x) => a + x.non2xx + x.errors, 0),
+      statuses: JSON.stringify(Object.assign({}, ...r.c50.map((x) => x.statuses), ...r.c1.map((x) => x.statuses ?? {}))),
     };
   }
   const gwRss = rssMb(gw.child.pid);
@@ -163,7 +185,7 @@ async function main() {
     '|---|---|---|---|---|---|---|---|---|',
     ...Object.entries(results).map(
       ([n, r]) =>
-        `| ${n} | ${f(r.c1_rps, 0)} | ${f(r.c1_p50)} | ${f(r.c1_p99)} | ${f(r.c50_rps, 0)} | ${f(r.c50_p50, 1)} | ${f(r.c50_p99, 1)} | ${f(r.ttfb_p50)} | ${r.errors} |`,
+        `| ${n} | ${f(r.c1_rps, 0)} | ${f(r.c1_p50)} | ${f(r.c1_p99)} | ${f(r.c50_rps, 0)} | ${f(r.c50_p50, 1)} | ${f(r.c50_p99, 1)} | ${f(r.ttfb_p50)} | ${r.errors} ${r.errors ? r.statuses : ''} |`,
     ),
   ].join('\n');
   const verdict = [
@@ -185,6 +207,8 @@ main()
     process.stderr.write(String(e?.stack ?? e) + '\n');
     process.exitCode = 1;
   })
-  .finally(() => {
+  .finally(async () => {
     for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   });

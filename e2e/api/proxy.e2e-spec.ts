@@ -123,6 +123,51 @@ describe('proxy through the built gateway with the OpenAI SDK', () => {
     expect((await fetch(`${gw.baseUrl}/v1/models`, { headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
   });
 
+  it('reaches a registered service by name with its own credential, and answers 502 for an unknown one', async () => {
+    const svcKey = `svc-key-${randomBytes(8).toString('hex')}`;
+    const credential = await api('POST', '/credentials', {
+      name: 'crm',
+      provider: 'crm',
+      secret: svcKey,
+      injection_mode: 'header',
+      injection_header: 'X-Api-Key',
+    });
+    expect(credential.status).toBe(201);
+    const service = await api('POST', '/services', { name: 'crm', base_url: `${upstream.url}/crm`, credential_id: credential.json.id });
+    expect(service.status).toBe(201);
+    const r = await fetch(`${gw.baseUrl}/v1/proxy/services/crm/contacts/42?fields=name`, {
+      headers: { authorization: `Bearer ${tokenSecret}` },
+    });
+    expect(r.status).toBe(200);
+    const seen = upstream.requests.at(-1)!;
+    expect(seen.url).toBe('/crm/contacts/42?fields=name');
+    expect(seen.headers['x-api-key']).toBe(svcKey);
+    expect(seen.headers['authorization']).toBeUndefined();
+    const unknown = await fetch(`${gw.baseUrl}/v1/proxy/services/nope/x`, { headers: { authorization: `Bearer ${tokenSecret}` } });
+    expect(unknown.status).toBe(502);
+    expect((await unknown.json()).error.code).toBe('upstream_failed');
+    seenBodies.push(await r.text());
+  });
+
+  it('forwards a multipart audio upload byte for byte', async () => {
+    const form = new FormData();
+    form.append('model', 'whisper-1');
+    form.append('file', new Blob([Buffer.from([0, 1, 2, 3, 250, 251, 252, 253, 13, 10, 0])], { type: 'audio/wav' }), 'a.wav');
+    const encoded = new Request('http://x/', { method: 'POST', body: form });
+    const bytes = Buffer.from(await encoded.arrayBuffer());
+    const contentType = encoded.headers.get('content-type')!;
+    const r = await fetch(`${gw.baseUrl}/v1/audio/transcriptions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenSecret}`, 'content-type': contentType },
+      body: bytes,
+    });
+    expect(r.status).toBe(200);
+    const seen = upstream.requests.at(-1)!;
+    expect(seen.headers['content-type']).toBe(contentType);
+    expect(seen.raw.equals(bytes)).toBe(true);
+    expect(seen.headers['authorization']).toBe(`Bearer ${realKey}`);
+  });
+
   it('writes one audit record per proxied request, with usage captured from streams', async () => {
     let records: any[] = [];
     const deadline = Date.now() + 5000;

@@ -223,7 +223,7 @@ describe('portal in Chromium against the built gateway', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === '/tokens');
     expect(await h1()).toBe('Tokens');
-    expect(await page.getByText('Not available in this build yet.').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'New token' }).count()).toBe(1);
     expect(await page.title()).toBe('Tokens · AIlink');
 
     // And back to the overview.

@@ -22,6 +22,10 @@ export const appRoutes: Route[] = [
         title: 'Overview',
         loadComponent: () => import('./overview/overview-page').then((m) => m.OverviewPage),
       },
+      { path: 'tokens', loadChildren: () => import('./tokens/tokens.routes').then((m) => m.TOKENS_ROUTES) },
+      { path: 'credentials', loadChildren: () => import('./credentials/credentials.routes').then((m) => m.CREDENTIALS_ROUTES) },
+      { path: 'services', loadChildren: () => import('./services/services.routes').then((m) => m.SERVICES_ROUTES) },
+      { path: 'audit', loadChildren: () => import('./audit/audit.routes').then((m) => m.AUDIT_ROUTES) },
       { path: 'identity', pathMatch: 'full', redirectTo: 'identity/users' },
       ...UNAVAILABLE_AREAS.map(
         (area): Route => ({

@@ -7,7 +7,7 @@ import { RouterTestingHarness } from '@angular/router/testing';
 import { AuthSession, apiInterceptor } from '@ailink/portal-data-access';
 import { firstValueFrom } from 'rxjs';
 import { appRoutes } from './app.routes';
-import { UNAVAILABLE_AREAS } from './product-areas';
+import { BUILT_AREA_PATHS, MAIN_AREAS, UNAVAILABLE_AREAS } from './product-areas';
 import { SUPERADMIN } from './testing';
 import { AilinkTitleStrategy } from './title-strategy';
 
@@ -73,6 +73,32 @@ describe('app routes', () => {
       expect(el.textContent).toContain('Not available in this build yet.');
       expect(el.querySelector('[data-testid="area-description"]')?.textContent).toBe(area.description);
     }
+  });
+
+  it('routes tokens, credentials, services and the audit log to their real pages', async () => {
+    await signIn();
+    const pages: Array<[string, string, string, string[]]> = [
+      ['/credentials', 'Credentials', 'Credentials · AIlink', ['/api/v1/credentials']],
+      ['/tokens', 'Tokens', 'Tokens · AIlink', ['/api/v1/tokens', '/api/v1/credentials']],
+      ['/services', 'Services', 'Services · AIlink', ['/api/v1/services', '/api/v1/credentials']],
+      ['/audit', 'Audit log', 'Audit log · AIlink', ['/api/v1/audit?limit=50']],
+    ];
+    for (const [url, heading, title, requests] of pages) {
+      await harness.navigateByUrl(url);
+      expect(h1s()).toEqual([heading]);
+      expect(TestBed.inject(Title).getTitle()).toBe(title);
+      expect((harness.fixture.nativeElement as HTMLElement).textContent).not.toContain('Not available in this build yet.');
+      for (const request of requests) http.expectOne(request).flush([]);
+    }
+
+    await harness.navigateByUrl('/tokens/tok_0123456789abcdef01234567');
+    expect(TestBed.inject(Title).getTitle()).toBe('Token details · AIlink');
+    http.match(() => true).forEach((r) => r.flush(null));
+  });
+
+  it('lists the four built areas in the navigation and nowhere among the unavailable ones', () => {
+    expect(BUILT_AREA_PATHS.every((path) => MAIN_AREAS.some((a) => a.path === path))).toBe(true);
+    expect(UNAVAILABLE_AREAS.some((a) => BUILT_AREA_PATHS.includes(a.path))).toBe(false);
   });
 
   it('redirects /identity to its first page', async () => {

@@ -100,5 +100,10 @@ export const SETTINGS_AREA: ProductArea = {
   description: 'Adjust runtime settings, export and import configuration as code, manage pricing and caches, and rotate the master key.',
 };
 
-/** Every area that does not exist yet in this build (all of them except the overview). */
-export const UNAVAILABLE_AREAS: readonly ProductArea[] = [...MAIN_AREAS, ...IDENTITY_AREAS, SETTINGS_AREA];
+/** Areas with real pages in this build (each has its own lazily loaded route tree). */
+export const BUILT_AREA_PATHS: readonly string[] = ['tokens', 'credentials', 'services', 'audit'];
+
+/** Every area that does not exist yet in this build: routed to the not-available page. */
+export const UNAVAILABLE_AREAS: readonly ProductArea[] = [...MAIN_AREAS, ...IDENTITY_AREAS, SETTINGS_AREA].filter(
+  (area) => !BUILT_AREA_PATHS.includes(area.path),
+);

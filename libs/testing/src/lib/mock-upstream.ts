@@ -5,6 +5,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body exactly as received. */
+  raw: Buffer;
 }
 
 export interface MockUpstreamOptions {
@@ -35,11 +37,13 @@ export class MockUpstream {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const raw = Buffer.concat(chunks);
         const recorded: RecordedRequest = {
           method: req.method ?? 'GET',
           url: req.url ?? '/',
           headers: req.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
+          body: raw.toString('utf8'),
+          raw,
         };
         this.requests.push(recorded);
         const answer = async () => {

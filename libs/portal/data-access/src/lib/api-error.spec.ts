@@ -1,5 +1,5 @@
 import { HttpErrorResponse, HttpHeaders } from '@angular/common/http';
-import { ApiError, NETWORK_ERROR_CODE, isErrorEnvelope, toApiError } from './api-error';
+import { ApiError, NETWORK_ERROR_CODE, isErrorEnvelope, toApiError, validationProblems } from './api-error';
 
 describe('toApiError', () => {
   it('maps the documented error envelope', () => {
@@ -73,5 +73,18 @@ describe('toApiError', () => {
     expect(isErrorEnvelope({ error: 'x' })).toBe(false);
     expect(isErrorEnvelope({ error: { message: 'y' } })).toBe(false);
     expect(isErrorEnvelope(null)).toBe(false);
+  });
+});
+
+describe('validationProblems', () => {
+  it('lists the {path, message} entries of details.errors and ignores malformed ones', () => {
+    const error = new ApiError(422, 'validation_error', 'Invalid', 'req_1', 'invalid_request_error', {
+      errors: [{ path: '$.name', message: 'required' }, { path: 1 }, 'x'],
+    });
+    expect(validationProblems(error)).toEqual([{ path: '$.name', message: 'required' }]);
+  });
+
+  it('is empty without details', () => {
+    expect(validationProblems(new ApiError(409, 'conflict', 'Exists'))).toEqual([]);
   });
 });

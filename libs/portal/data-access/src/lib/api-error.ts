@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import type { ErrorEnvelope, ErrorType } from '@ailink/shared-contracts';
+import type { ErrorEnvelope, ErrorType, ValidationProblem } from '@ailink/shared-contracts';
 
 /** Code used when the browser could not reach the gateway at all (no HTTP status). */
 export const NETWORK_ERROR_CODE = 'network_error';
@@ -71,4 +71,17 @@ function parseBody(body: unknown): unknown {
   } catch {
     return body;
   }
+}
+
+/** The `{path, message}` list of a 422 `validation_error` (`details.errors[]`), empty for other errors. */
+export function validationProblems(error: ApiError): ValidationProblem[] {
+  const errors = error.details?.['errors'];
+  if (!Array.isArray(errors)) return [];
+  return errors.filter(
+    (e): e is ValidationProblem =>
+      typeof e === 'object' &&
+      e !== null &&
+      typeof (e as ValidationProblem).path === 'string' &&
+      typeof (e as ValidationProblem).message === 'string',
+  );
 }

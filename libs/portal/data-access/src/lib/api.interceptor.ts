@@ -3,10 +3,10 @@ import { HttpErrorResponse, HttpInterceptorFn } from '@angular/common/http';
 import { inject } from '@angular/core';
 import { Router } from '@angular/router';
 import { catchError, throwError } from 'rxjs';
-import { ADMIN_KEY_HEADER } from './api-client';
+import { ADMIN_KEY_HEADER } from './admin-key-header';
 import { toApiError } from './api-error';
 import { AuthSession } from './auth-session';
-import { LOGIN_PATH } from './auth.guard';
+import { endSession } from './end-session';
 
 /**
  * For same-origin `/api/` requests: adds `X-Admin-Key` while signed in (unless the request sets
@@ -26,12 +26,7 @@ export const apiInterceptor: HttpInterceptorFn = (req, next) => {
   return next(request).pipe(
     catchError((error: unknown) => {
       if (error instanceof HttpErrorResponse && error.status === 401 && usesSessionKey) {
-        session.signOut();
-        const current = router.url;
-        const onLogin = current.startsWith(`/${LOGIN_PATH}`);
-        void router.navigate(['/', LOGIN_PATH], {
-          queryParams: onLogin ? {} : { returnUrl: current, reason: 'session-ended' },
-        });
+        endSession(session, router);
       }
       return throwError(() => toApiError(error));
     }),
