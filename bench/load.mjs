@@ -6,7 +6,15 @@ const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', c
 const headers = { 'content-type': 'application/json' };
 if (auth && auth !== '-') headers.authorization = auth;
 const statuses = {};
-const instance = autocannon({ url, method: 'POST', body, headers, connections: Number(connections), duration: Number(seconds), pipelining: 1 });
+const instance = autocannon({
+  url,
+  method: 'POST',
+  body,
+  headers,
+  connections: Number(connections),
+  duration: Number(seconds),
+  pipelining: 1,
+});
 instance.on('response', (_client, status) => (statuses[status] = (statuses[status] ?? 0) + 1));
 const result = await instance;
 process.stdout.write(
