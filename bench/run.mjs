@@ -112,8 +112,7 @@ async function main() {
     AILINK_REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
     ...(MODE === 'external'
       ? {
-          DATABASE_URL:
-            process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/ailink_test',
+          DATABASE_URL: databaseUrl,
           REDIS_URL: process.env.REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
         }
       : { DATABASE_URL: '', REDIS_URL: '' }),

@@ -14,30 +14,7 @@ export const COMMON_CREDENTIAL_PROVIDERS: readonly string[] = [
   'ollama',
 ];
 
-export interface DefaultInjection {
-  readonly mode: CredentialInjectionMode;
-  /** Null for `sigv4`, which signs the request instead of carrying the secret in a header. */
-  readonly header: string | null;
-}
-
-/** The injection the gateway uses when `injection_mode` is omitted, by provider (vault-and-spend.md §2). */
-export function defaultInjectionFor(provider: string): DefaultInjection {
-  switch (provider.trim().toLowerCase()) {
-    case 'anthropic':
-      return { mode: 'header', header: 'x-api-key' };
-    case 'gemini':
-    case 'google':
-      return { mode: 'header', header: 'x-goog-api-key' };
-    case 'azure':
-    case 'azure_openai':
-      return { mode: 'header', header: 'api-key' };
-    case 'bedrock':
-    case 'aws':
-      return { mode: 'sigv4', header: null };
-    default:
-      return { mode: 'bearer', header: 'Authorization' };
-  }
-}
+export { defaultInjectionFor, type DefaultInjection } from '@ailink/shared-contracts';
 
 /** The header (query parameter for `query`) a chosen mode uses when `injection_header` is left empty. */
 export function defaultInjectionHeaderFor(mode: CredentialInjectionMode): string | null {

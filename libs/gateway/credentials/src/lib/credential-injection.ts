@@ -1,4 +1,4 @@
-import { INJECTION_MODES, type CredentialInjectionMode } from '@ailink/shared-contracts';
+import { INJECTION_MODES, defaultInjectionFor, type CredentialInjectionMode } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError } from '@ailink/gateway-core';
 
 /** Injection mode and header/parameter name of a credential. `header` is null for `sigv4`. */
@@ -29,23 +29,9 @@ const FORBIDDEN_HEADERS = new Set([
   'x-admin-key',
 ]);
 
-/** Default injection by provider (vault-and-spend.md §2). */
+/** Default injection by provider (vault-and-spend.md §2); the rule lives in the shared contracts. */
 export function defaultInjection(provider: string): InjectionSettings {
-  switch (provider.trim().toLowerCase()) {
-    case 'anthropic':
-      return { mode: 'header', header: 'x-api-key' };
-    case 'gemini':
-    case 'google':
-      return { mode: 'header', header: 'x-goog-api-key' };
-    case 'azure':
-    case 'azure_openai':
-      return { mode: 'header', header: 'api-key' };
-    case 'bedrock':
-    case 'aws':
-      return { mode: 'sigv4', header: null };
-    default:
-      return { mode: 'bearer', header: 'Authorization' };
-  }
+  return defaultInjectionFor(provider);
 }
 
 /** The default header of a mode (`query`: the parameter `key`), preferring the provider's own when its default mode is the same. */

@@ -83,3 +83,28 @@ export interface MasterKeyStatus {
     error: string | null;
   };
 }
+
+/** How a credential is injected when `injection_mode` is omitted. `header` is null for `sigv4`. */
+export interface DefaultInjection {
+  readonly mode: CredentialInjectionMode;
+  readonly header: string | null;
+}
+
+/** The default injection by provider (vault-and-spend.md §2) — one rule for the gateway and the portal. */
+export function defaultInjectionFor(provider: string): DefaultInjection {
+  switch (provider.trim().toLowerCase()) {
+    case 'anthropic':
+      return { mode: 'header', header: 'x-api-key' };
+    case 'gemini':
+    case 'google':
+      return { mode: 'header', header: 'x-goog-api-key' };
+    case 'azure':
+    case 'azure_openai':
+      return { mode: 'header', header: 'api-key' };
+    case 'bedrock':
+    case 'aws':
+      return { mode: 'sigv4', header: null };
+    default:
+      return { mode: 'bearer', header: 'Authorization' };
+  }
+}
