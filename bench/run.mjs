@@ -210,4 +210,5 @@ main()
     for (const c of children) c.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    process.exit(process.exitCode ?? 0);
   });

@@ -3,3 +3,4 @@ export * from './lib/database';
 export * from './lib/tcp-proxy';
 export * from './lib/free-port';
 export * from './lib/mock-upstream';
+export * from './lib/redis';

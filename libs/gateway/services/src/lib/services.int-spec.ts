@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { CoreModule, GatewayError, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext } from '@ailink/gateway-proxy';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { ServiceEntity } from './entities/service.entity';
 import { ResolveServiceStage } from './resolve-service.stage';
 import { ServicesModule } from './services.module';
@@ -69,21 +68,6 @@ async function startInstance(keyPrefix: string): Promise<Instance> {
     repository: app.get(ServicesRepository),
     dataSource: app.get(DataSource),
   };
-}
-
-async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  await client.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
 }
 
 function serviceContext(projectId: string, name: string): ProxyContext {

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { CoreModule, GatewayError, loadConfig, toErrorResponse, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext, type ProxyRoute } from '@ailink/gateway-proxy';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { TokenEntity } from './entities/token.entity';
 import { ResolveTokenStage } from './resolve-token.stage';
 import { sha256Hex } from './token-secret';
@@ -71,21 +70,6 @@ async function startInstance(keyPrefix: string, env: Record<string, string> = {}
     repository: app.get(TokensRepository),
     dataSource: app.get(DataSource),
   };
-}
-
-async function deleteRedisPrefix(prefix: string): Promise<void> {
-  const client = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  await client.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      if (keys.length > 0) await client.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
 }
 
 function proxyContext(secret: string | undefined, route: ProxyRoute = 'catch_all'): ProxyContext {
