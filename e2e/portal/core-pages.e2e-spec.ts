@@ -106,6 +106,15 @@ async function animationsDone(): Promise<void> {
 /** Fails on serious and critical violations, listing each rule and the offending elements. */
 async function expectNoSeriousA11yViolations(): Promise<void> {
   await animationsDone();
+  // A snack bar opened by the last action may start its enter animation just after the check above;
+  // axe would then measure the contrast of a half-transparent label. Let it settle first.
+  await page.waitForTimeout(250);
+  await animationsDone();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('.mat-mdc-snack-bar-container, .mdc-snackbar__surface')].every(
+      (el) => getComputedStyle(el).opacity === '1',
+    ),
+  );
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
