@@ -111,7 +111,7 @@ async function expectNoSeriousA11yViolations(): Promise<void> {
   await page.waitForTimeout(250);
   await animationsDone();
   await page.waitForFunction(() =>
-    [...document.querySelectorAll('.mat-mdc-snack-bar-container, .mdc-snackbar__surface')].every(
+    Array.from(document.querySelectorAll('.mat-mdc-snack-bar-container, .mdc-snackbar__surface')).every(
       (el) => getComputedStyle(el).opacity === '1',
     ),
   );
