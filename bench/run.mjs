@@ -15,6 +15,12 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const MODE = process.env.BENCH_MODE ?? 'external';
+// BENCH_LANES=gateway runs a subset; BENCH_PROFILE=<dir> writes a V8 CPU profile of the gateway there.
+const LANES = (process.env.BENCH_LANES ?? '').split(',').filter(Boolean);
+const PROFILE = process.env.BENCH_PROFILE;
+// BENCH_CELLS=c50 runs a subset of the cells (c1, c50, ttfb) — for quick comparisons, not for the record.
+const CELLS = (process.env.BENCH_CELLS ?? '').split(',').filter(Boolean);
+const cell = (name) => CELLS.length === 0 || CELLS.includes(name);
 const hasTaskset = (() => {
   try {
     execFileSync('taskset', ['-c', '0', 'true']);
@@ -117,7 +123,8 @@ async function main() {
         }
       : { DATABASE_URL: '', REDIS_URL: '' }),
   };
-  const gw = start(0, [process.execPath, 'dist/apps/gateway/main.js'], env);
+  const profileArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const gw = start(0, [process.execPath, ...profileArgs, 'dist/apps/gateway/main.js'], env);
   const gwBase = `http://127.0.0.1:${gwPort}`;
   await waitFor(async () => (await fetch(`${gwBase}/readyz`)).ok, 'gateway ready').catch((e) => {
     throw new Error(`${e.message}\n${gw.output()}`);
@@ -145,15 +152,15 @@ async function main() {
     { name: 'gateway', url: `${gwBase}/v1/chat/completions`, auth: bearer },
   ];
   const results = {};
-  for (const lane of lanes) {
+  for (const lane of lanes.filter((l) => LANES.length === 0 || LANES.includes(l.name))) {
     log(`warming up ${lane.name}`);
     runNode('load.mjs', [lane.url, '50', String(WARMUP), lane.auth]);
     const r = { c1: [], c50: [], ttfb: [] };
     for (let i = 0; i < REPEATS; i++) {
       log(`  ${lane.name} repeat ${i + 1}/${REPEATS}`);
-      r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
-      r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
-      r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
+      if (cell('c1')) r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
+      if (cell('c50')) r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
+      if (cell('ttfb')) r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
     }
     results[lane.name] = {
       c1_rps: median(r.c1.map((x) => x.rps)),
@@ -168,6 +175,10 @@ async function main() {
     };
   }
   const gwRss = rssMb(gw.child.pid);
+  if (LANES.length > 0) {
+    log(JSON.stringify({ results, gateway_rss_mb: gwRss }, null, 2));
+    return;
+  }
   const d = results.direct;
   const b = results['bare-proxy'];
   const g = results.gateway;

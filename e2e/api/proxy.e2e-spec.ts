@@ -285,7 +285,8 @@ describe('hot path', () => {
     const N = 200;
     for (let i = 0; i < N; i++) expect((await call()).status).toBe(200);
     const after = await queries();
-    // Zero per request; allow a couple of periodic background statements (e.g. the key heartbeat).
-    expect(after - before).toBeLessThanOrEqual(3);
+    // Zero per request (one per request would be ≥ 200): only periodic background statements run
+    // meanwhile — the key heartbeat, the batched spend and API-key usage flushes (each at most once a second).
+    expect(after - before).toBeLessThanOrEqual(8);
   });
 });

@@ -13,7 +13,9 @@ import { CredentialsModule } from '@ailink/gateway-credentials';
 import { TokensModule } from '@ailink/gateway-tokens';
 import { ServicesModule } from '@ailink/gateway-services';
 import { ProxyModule } from '@ailink/gateway-proxy';
+import { SpendModule } from '@ailink/gateway-spend';
 import { AuditModule } from '@ailink/gateway-audit';
+import { PoliciesModule } from '@ailink/gateway-policy';
 import { PROXY_PIPELINE } from './proxy-pipeline';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { ALL_ENTITIES } from './entities';
@@ -40,6 +42,8 @@ export class AppModule {
         TokensModule,
         ServicesModule,
         AuditModule,
+        PoliciesModule,
+        SpendModule,
         ProxyModule.forRoot(PROXY_PIPELINE),
       ],
       providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],

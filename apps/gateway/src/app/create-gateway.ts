@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { LogController } from 'fastify';
 import secureJsonParse from 'secure-json-parse';
 import { NestFactory } from '@nestjs/core';
@@ -20,7 +20,7 @@ import { KeyValueStore } from '@ailink/gateway-redis';
 import { ProxyHandler } from '@ailink/gateway-proxy';
 import { AppModule } from './app.module';
 import { ManagementRouteIndex } from './management-route-index';
-import { registerFrontDoor } from './front-door';
+import { FrontDoorDispatcher, registerFrontDoor } from './front-door';
 
 export const API_PREFIX = 'api/v1';
 
@@ -32,7 +32,10 @@ export class StartupError extends Error {}
  * limits, the Nest application, route families in the spec's order, OpenAPI, CORS and the portal.
  */
 export async function createGateway(config: AppConfig, logger: Logger): Promise<NestFastifyApplication> {
+  // Proxy traffic is dispatched before Fastify (front-door.ts): the hot path pays no framework cost.
+  const dispatcher = new FrontDoorDispatcher();
   const adapter = new FastifyAdapter({
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => createServer(dispatcher.listener(handler)),
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: config.maxBodyBytes,
@@ -104,6 +107,7 @@ export async function createGateway(config: AppConfig, logger: Logger): Promise<
     routes: routeIndex,
     proxy: app.get(ProxyHandler),
     logger,
+    dispatcher,
   });
   await app.init();
 

@@ -3,6 +3,18 @@ import { VAULT_ENTITIES } from '@ailink/gateway-vault';
 import { CREDENTIALS_ENTITIES } from '@ailink/gateway-credentials';
 import { TOKENS_ENTITIES } from '@ailink/gateway-tokens';
 import { SERVICES_ENTITIES } from '@ailink/gateway-services';
+import { AUTH_ENTITIES } from '@ailink/gateway-auth';
+import { POLICIES_ENTITIES } from '@ailink/gateway-policy';
+import { SPEND_ENTITIES } from '@ailink/gateway-spend';
 
 /** Every TypeORM entity of the gateway, in one visible place (also used by the entity/migration check). */
-export const ALL_ENTITIES = [...PROJECTS_ENTITIES, ...VAULT_ENTITIES, ...CREDENTIALS_ENTITIES, ...TOKENS_ENTITIES, ...SERVICES_ENTITIES];
+export const ALL_ENTITIES = [
+  ...PROJECTS_ENTITIES,
+  ...VAULT_ENTITIES,
+  ...CREDENTIALS_ENTITIES,
+  ...TOKENS_ENTITIES,
+  ...SERVICES_ENTITIES,
+  ...AUTH_ENTITIES,
+  ...POLICIES_ENTITIES,
+  ...SPEND_ENTITIES,
+];

@@ -1,10 +1,11 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ErrorCode, envelope, toErrorResponse } from '@ailink/gateway-core';
-import type { ProxyHandler } from '@ailink/gateway-proxy';
+import type { ProxyHandler, ProxyRequest } from '@ailink/gateway-proxy';
 import type { ManagementRouteIndex } from './management-route-index';
 
 /** Paths that never fall back to the portal (spec README: route families 2–6 and 8). */
@@ -12,12 +13,79 @@ const NON_PORTAL_PREFIXES = ['/api', '/v1', '/anthropic', '/gemini', '/integrati
 const VIRTUAL_TOKEN = /ailink_v1_/;
 
 /** Route family 7 applies only to requests that carry no virtual token. */
-export function carriesVirtualToken(request: FastifyRequest): boolean {
+export function carriesVirtualToken(request: { headers: IncomingHttpHeaders; url?: string }): boolean {
   const h = request.headers;
   if (typeof h.authorization === 'string' && /^bearer\s+ailink_v1_/i.test(h.authorization)) return true;
   if (typeof h['x-api-key'] === 'string' && VIRTUAL_TOKEN.test(h['x-api-key'])) return true;
   if (typeof h['x-goog-api-key'] === 'string' && VIRTUAL_TOKEN.test(h['x-goog-api-key'])) return true;
-  return /[?&]key=ailink_v1_/.test(request.url);
+  return /[?&]key=ailink_v1_/.test(request.url ?? '');
+}
+
+/** Where a request goes: Fastify (management API, operations, portal, CORS preflights) or a proxy route. */
+export type FrontDoorRoute = { kind: 'fastify' } | { kind: 'catch_all' } | { kind: 'service'; name: string; rest: string };
+
+const FASTIFY: FrontDoorRoute = { kind: 'fastify' };
+const CATCH_ALL: FrontDoorRoute = { kind: 'catch_all' };
+const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
+const SERVICE_PREFIX = '/v1/proxy/services/';
+
+/**
+ * The spec's route precedence (README, route families), decided on the raw request before Fastify:
+ * the proxy families are served straight from node:http by the proxy handler (no framework work on
+ * the hot path); everything else goes to Fastify/Nest. Preflights (`OPTIONS` with
+ * `Access-Control-Request-Method`) belong to CORS; any other `OPTIONS` carrying a virtual token is
+ * proxied like the other methods.
+ */
+export function classifyRequest(method: string, url: string, headers: IncomingHttpHeaders, hasPortal: boolean): FrontDoorRoute {
+  const q = url.indexOf('?');
+  const path = q >= 0 ? url.slice(0, q) : url;
+  if (method === 'OPTIONS') {
+    return headers['access-control-request-method'] === undefined && carriesVirtualToken({ headers, url }) ? routeOf(path) : FASTIFY;
+  }
+  if (!PROXY_METHODS.includes(method)) return FASTIFY;
+  if (path === '/api' || path.startsWith('/api/') || path.startsWith('/integrations/')) return FASTIFY;
+  if (method === 'GET' || method === 'HEAD') {
+    if (OPERATIONS.has(path)) return FASTIFY;
+    if (hasPortal && !isNonPortalPath(path) && !carriesVirtualToken({ headers, url })) return FASTIFY;
+  }
+  return routeOf(path);
+}
+
+function routeOf(path: string): FrontDoorRoute {
+  if (path.startsWith(SERVICE_PREFIX)) {
+    const slash = path.indexOf('/', SERVICE_PREFIX.length);
+    if (slash > SERVICE_PREFIX.length) {
+      const name = safeDecode(path.slice(SERVICE_PREFIX.length, slash));
+      if (name.length <= 500) return { kind: 'service', name, rest: path.slice(slash) };
+    }
+  }
+  return CATCH_ALL;
+}
+
+/**
+ * The node:http request listener in front of Fastify (installed with Fastify's `serverFactory`):
+ * proxy traffic goes to the proxy handler directly, the rest to Fastify. The handler is attached
+ * once the Nest application exists; until then every request goes to Fastify.
+ */
+export class FrontDoorDispatcher {
+  private proxy?: ProxyHandler;
+  private hasPortal = false;
+
+  attach(proxy: ProxyHandler, hasPortal: boolean): void {
+    this.proxy = proxy;
+    this.hasPortal = hasPortal;
+  }
+
+  listener(fastify: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      const proxy = this.proxy;
+      if (!proxy) return fastify(req, res);
+      const route = classifyRequest(req.method ?? 'GET', req.url ?? '/', req.headers, this.hasPortal);
+      if (route.kind === 'fastify') return fastify(req, res);
+      if (route.kind === 'service') return proxy.serve(req, res, 'service', { serviceName: route.name, upstreamPath: route.rest });
+      return proxy.serve(req, res, 'catch_all');
+    };
+  }
 }
 
 function isNonPortalPath(path: string): boolean {
@@ -49,10 +117,18 @@ const PROXY_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
  */
 export async function registerFrontDoor(
   fastify: FastifyInstance,
-  options: { portalDir: string; maxBodyBytes: number; routes: ManagementRouteIndex; proxy: ProxyHandler; logger: Logger },
+  options: {
+    portalDir: string;
+    maxBodyBytes: number;
+    routes: ManagementRouteIndex;
+    proxy: ProxyHandler;
+    logger: Logger;
+    dispatcher?: FrontDoorDispatcher;
+  },
 ): Promise<void> {
   const { portalDir, routes, proxy, logger } = options;
   const hasPortal = existsSync(join(portalDir, 'index.html'));
+  options.dispatcher?.attach(proxy, hasPortal);
   const files = hasPortal ? listFiles(portalDir) : new Set<string>();
   if (hasPortal) {
     await fastify.register(fastifyStatic, { root: portalDir, serve: false });
@@ -104,7 +180,8 @@ export async function registerFrontDoor(
       url: '/v1/proxy/services/:name/*',
       handler: (request, reply) => {
         const { name, '*': rest } = request.params as { name: string; '*': string };
-        return proxy.handle(request, reply, 'service', { serviceName: name, upstreamPath: '/' + (rest ?? '') });
+        reply.hijack();
+        return proxy.handle(proxyRequestOf(request), reply.raw, 'service', { serviceName: name, upstreamPath: '/' + (rest ?? '') });
       },
     });
 
@@ -122,10 +199,20 @@ export async function registerFrontDoor(
         ) {
           return servePortal(request, reply, safeDecode(path));
         }
-        return proxy.handle(request, reply, 'catch_all');
+        reply.hijack();
+        return proxy.handle(proxyRequestOf(request), reply.raw, 'catch_all');
       },
     });
   });
+}
+
+/**
+ * Proxy requests reach these Fastify routes only when the front-door dispatcher is not in front
+ * (e.g. `fastify.inject` in tests); the handler then answers on the raw response like on the fast path.
+ */
+function proxyRequestOf(request: FastifyRequest): ProxyRequest {
+  const body = Buffer.isBuffer(request.body) && request.body.length > 0 ? request.body : undefined;
+  return { id: request.id, method: request.method, url: request.url, headers: request.headers, ip: request.ip, body };
 }
 
 function safeDecode(path: string): string {

@@ -26,6 +26,7 @@ export const appRoutes: Route[] = [
       { path: 'credentials', loadChildren: () => import('./credentials/credentials.routes').then((m) => m.CREDENTIALS_ROUTES) },
       { path: 'services', loadChildren: () => import('./services/services.routes').then((m) => m.SERVICES_ROUTES) },
       { path: 'audit', loadChildren: () => import('./audit/audit.routes').then((m) => m.AUDIT_ROUTES) },
+      { path: 'identity/api-keys', loadChildren: () => import('./api-keys/api-keys.routes').then((m) => m.API_KEYS_ROUTES) },
       { path: 'identity', pathMatch: 'full', redirectTo: 'identity/users' },
       ...UNAVAILABLE_AREAS.map(
         (area): Route => ({

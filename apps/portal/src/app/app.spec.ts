@@ -7,7 +7,7 @@ import { RouterTestingHarness } from '@angular/router/testing';
 import { AuthSession, apiInterceptor } from '@ailink/portal-data-access';
 import { firstValueFrom } from 'rxjs';
 import { appRoutes } from './app.routes';
-import { BUILT_AREA_PATHS, MAIN_AREAS, UNAVAILABLE_AREAS } from './product-areas';
+import { BUILT_AREA_PATHS, IDENTITY_AREAS, MAIN_AREAS, UNAVAILABLE_AREAS } from './product-areas';
 import { SUPERADMIN } from './testing';
 import { AilinkTitleStrategy } from './title-strategy';
 
@@ -62,6 +62,7 @@ describe('app routes', () => {
     expect(TestBed.inject(Router).url).toBe('/identity/api-keys');
     expect(h1s()).toEqual(['API keys']);
     expect(TestBed.inject(Title).getTitle()).toBe('API keys · AIlink');
+    http.expectOne('/api/v1/auth/keys').flush([]);
   });
 
   it('routes every unbuilt area to the not-available page, which says what the area will do', async () => {
@@ -75,13 +76,14 @@ describe('app routes', () => {
     }
   });
 
-  it('routes tokens, credentials, services and the audit log to their real pages', async () => {
+  it('routes tokens, credentials, services, the audit log and API keys to their real pages', async () => {
     await signIn();
     const pages: Array<[string, string, string, string[]]> = [
       ['/credentials', 'Credentials', 'Credentials · AIlink', ['/api/v1/credentials']],
       ['/tokens', 'Tokens', 'Tokens · AIlink', ['/api/v1/tokens', '/api/v1/credentials']],
       ['/services', 'Services', 'Services · AIlink', ['/api/v1/services', '/api/v1/credentials']],
       ['/audit', 'Audit log', 'Audit log · AIlink', ['/api/v1/audit?limit=50']],
+      ['/identity/api-keys', 'API keys', 'API keys · AIlink', ['/api/v1/auth/keys']],
     ];
     for (const [url, heading, title, requests] of pages) {
       await harness.navigateByUrl(url);
@@ -96,8 +98,8 @@ describe('app routes', () => {
     http.match(() => true).forEach((r) => r.flush(null));
   });
 
-  it('lists the four built areas in the navigation and nowhere among the unavailable ones', () => {
-    expect(BUILT_AREA_PATHS.every((path) => MAIN_AREAS.some((a) => a.path === path))).toBe(true);
+  it('lists the built areas in the navigation and nowhere among the unavailable ones', () => {
+    expect(BUILT_AREA_PATHS.every((path) => [...MAIN_AREAS, ...IDENTITY_AREAS].some((a) => a.path === path))).toBe(true);
     expect(UNAVAILABLE_AREAS.some((a) => BUILT_AREA_PATHS.includes(a.path))).toBe(false);
   });
 

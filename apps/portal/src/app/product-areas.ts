@@ -101,7 +101,7 @@ export const SETTINGS_AREA: ProductArea = {
 };
 
 /** Areas with real pages in this build (each has its own lazily loaded route tree). */
-export const BUILT_AREA_PATHS: readonly string[] = ['tokens', 'credentials', 'services', 'audit'];
+export const BUILT_AREA_PATHS: readonly string[] = ['tokens', 'credentials', 'services', 'audit', 'identity/api-keys'];
 
 /** Every area that does not exist yet in this build: routed to the not-available page. */
 export const UNAVAILABLE_AREAS: readonly ProductArea[] = [...MAIN_AREAS, ...IDENTITY_AREAS, SETTINGS_AREA].filter(

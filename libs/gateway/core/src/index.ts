@@ -15,3 +15,6 @@ export * from './lib/core.module';
 export * from './lib/validation/validation.pipe';
 export * from './lib/logging/redact';
 export * from './lib/metrics/metrics-registry';
+export * from './lib/util/random-hex';
+export * from './lib/http/raw-response';
+export * from './lib/config/trusted-proxies';

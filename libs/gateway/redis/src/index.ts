@@ -2,10 +2,12 @@ export { RedisModule, createKeyValueStore } from './lib/redis.module';
 export type { RedisModuleOptions, RedisModuleAsyncOptions } from './lib/redis.module';
 export { KeyValueStore } from './lib/key-value-store';
 export type {
+  CounterIncrement,
   KeyValueStoreMode,
   MessageHandler,
   SlidingWindowAllResult,
   SlidingWindowLimit,
+  SlidingWindowOptions,
   SlidingWindowResult,
   Unsubscribe,
 } from './lib/key-value-store';
@@ -18,3 +20,15 @@ export { TieredCacheFactory } from './lib/tiered-cache.factory';
 export { CacheInvalidationBus } from './lib/cache-invalidation-bus';
 export type { InvalidationListener, InvalidationMessage } from './lib/cache-invalidation-bus';
 export { INVALIDATION_CHANNEL, negativeResourceKey, resourceKey, resourceVersionKey } from './lib/cache-keys';
+export { SPEND_GUARD_TTL_SECS, SPEND_RESERVATION_GRACE_MS, reservationMember } from './lib/spend-counters';
+export type {
+  SpendCapCheck,
+  SpendCounterDelta,
+  SpendCounterState,
+  SpendFlushEntry,
+  SpendLoadEntry,
+  SpendReserveRequest,
+  SpendReserveResult,
+  SpendSettleRequest,
+  SpendSettleResult,
+} from './lib/spend-counters';

@@ -7,3 +7,4 @@ export { LOADING, toLoadState, type LoadState } from './lib/load-state';
 export { provideAilinkApi } from './lib/provide-api';
 export { SseClient, SSE_FETCH } from './lib/sse-client';
 export { SseParser, type SseMessage } from './lib/sse-parser';
+export { API_KEY_PREFIX, credentialHeaders } from './lib/admin-key-header';

@@ -7,3 +7,7 @@ export * from './lib/credentials';
 export * from './lib/tokens';
 export * from './lib/services';
 export * from './lib/audit';
+export * from './lib/api-keys';
+export * from './lib/organizations';
+export * from './lib/policies';
+export * from './lib/spend';

@@ -49,10 +49,29 @@ export function hashedFields(record: AuditRecord & { seq: number }): Record<stri
   return out;
 }
 
+/** The hashed field names in canonical (UTF-16) order, with their JSON-encoded keys. */
+const SORTED_HASHED_FIELDS: readonly (readonly [string, string])[] = [...HASHED_FIELDS].sort().map((name) => [name, JSON.stringify(name)]);
+
+/**
+ * `canonical_json(hashedFields(record))` without building the intermediate object or sorting per
+ * record: the field list is fixed, so its canonical order is computed once (same output, see spec).
+ */
+export function canonicalRecordJson(record: AuditRecord & { seq: number }): string {
+  const source = record as unknown as Record<string, unknown>;
+  let out = '{';
+  for (let i = 0; i < SORTED_HASHED_FIELDS.length; i++) {
+    const [name, key] = SORTED_HASHED_FIELDS[i];
+    const value = source[name];
+    const normalised = name === 'created_at' && typeof value === 'string' ? microsecondTimestamp(value) : (value ?? null);
+    out += (i === 0 ? '' : ',') + key + ':' + canonicalJson(normalised);
+  }
+  return out + '}';
+}
+
 /** `hash` = lowercase hex SHA-256 of `prev_hash + "\n" + canonical_json(record)`. */
 export function chainHash(prevHash: string, record: AuditRecord & { seq: number }): string {
   return createHash('sha256')
-    .update(prevHash + '\n' + canonicalJson(hashedFields(record)), 'utf8')
+    .update(prevHash + '\n' + canonicalRecordJson(record), 'utf8')
     .digest('hex');
 }
 

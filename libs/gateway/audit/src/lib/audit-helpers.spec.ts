@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { AuditSummary } from '@ailink/shared-contracts';
-import { GENESIS_HASH, HASHED_FIELDS, bodySha256, canonicalJson, chainHash, hashedFields, microsecondTimestamp } from './audit-chain';
+import {
+  GENESIS_HASH,
+  HASHED_FIELDS,
+  bodySha256,
+  canonicalJson,
+  canonicalRecordJson,
+  chainHash,
+  hashedFields,
+  microsecondTimestamp,
+} from './audit-chain';
 import { decodeCursor, encodeCursor } from './audit-cursor';
 import { type AuditFilter, matchesFilter, parseStatusFilter } from './audit-filter';
 import { partitionName, partitionRanges } from './audit-partitions';
@@ -137,5 +146,21 @@ describe('hash chain (§4)', () => {
     expect(chainHash(GENESIS_HASH, { ...record, guardrail_errors: [], payload_url: null })).toBe(expected);
     expect(chainHash(GENESIS_HASH, { ...record, seq: 2 })).not.toBe(expected);
     expect(chainHash('f'.repeat(64), record)).not.toBe(expected);
+  });
+
+  it('builds the canonical record text exactly like canonical_json over the hashed fields', () => {
+    const record = {
+      id: '0b5d…',
+      seq: 42,
+      created_at: '2026-03-01T12:00:00.5Z',
+      project_id: 'p',
+      tags: { zeta: 'z', alpha: 'a', é: 'e' },
+      custom_properties: { nested: { b: [1, { y: null, x: 'é' }], a: true } },
+      shadow_violations: [{ rule_index: 0, policy: 'p' }],
+      upstream_status: 200,
+      overhead_ms: 0.125,
+      model: 'gpt-4o',
+    } as unknown as AuditRecord & { seq: number };
+    expect(canonicalRecordJson(record)).toBe(canonicalJson(hashedFields(record)));
   });
 });

@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { DataSource } from 'typeorm';
-import { CoreModule, ErrorCode, GatewayError, loadConfig, publicTokenId, requestIdFrom } from '@ailink/gateway-core';
+import { CoreModule, ErrorCode, GatewayError, loadConfig, publicTokenId } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import {
   DEFAULT_CIRCUIT_BREAKER,
@@ -102,7 +101,7 @@ class TestPolicyStage implements ProxyStage {
  */
 describe('AuditHook behind the proxy handler', () => {
   let upstream: Server;
-  let app: FastifyInstance;
+  let app: Server;
   let base: string;
   let ds: DataSource;
   let writer: AuditWriter;
@@ -157,16 +156,14 @@ describe('AuditHook behind the proxy handler', () => {
     ds = context.get(DataSource);
     writer = context.get(AuditWriter);
     const handler = context.get(ProxyHandler);
-    app = Fastify({ genReqId: (req) => requestIdFrom(req.headers['x-request-id']) });
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
-    app.all('/*', (req, reply) => handler.handle(req, reply, 'catch_all'));
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    app = createServer((req, res) => handler.serve(req, res, 'catch_all'));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
   });
 
   afterAll(async () => {
-    await app?.close();
+    app?.closeAllConnections();
+    if (app) await new Promise<void>((r) => app.close(() => r()));
     await ds?.query(`DELETE FROM audit_logs WHERE project_id = $1`, [projectId]);
     await context?.close();
     await new Promise<void>((r) => upstream.close(() => r()));

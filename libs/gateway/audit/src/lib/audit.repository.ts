@@ -223,18 +223,42 @@ function logRow(record: ChainedAuditRecord): Record<string, unknown> {
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Cheap first look: no NUL and no surrogate at all means nothing to fix (the common case). */
+// eslint-disable-next-line no-control-regex
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+
 function cleanString(text: string): string {
+  if (!MAYBE_UNSTORABLE.test(text)) return text;
   UNSTORABLE.lastIndex = 0;
   return UNSTORABLE.test(text) ? text.replace(UNSTORABLE, '\uFFFD') : text;
 }
 
+/** `value` with every string made storable; copy on write (the common clean value is returned as is). */
 function cleanDeep(value: unknown): unknown {
   if (typeof value === 'string') return cleanString(value);
-  if (Array.isArray(value)) return value.map(cleanDeep);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const cleaned = cleanDeep(value[i]);
+      if (cleaned !== value[i]) (out ??= value.slice())[i] = cleaned;
+    }
+    return out ?? value;
+  }
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[cleanString(k)] = cleanDeep(v);
-    return out;
+    const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const key = cleanString(k);
+      const cleaned = cleanDeep(source[k]);
+      if (!out && (key !== k || cleaned !== source[k])) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]] = source[keys[j]];
+      }
+      if (out) out[key] = cleaned;
+    }
+    return out ?? value;
   }
   return value;
 }

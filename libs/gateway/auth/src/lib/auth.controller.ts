@@ -11,6 +11,7 @@ class WhoAmIDto implements WhoAmIResponse {
   @ApiProperty({ enum: ['admin_key', 'api_key', 'oidc', 'session'] }) auth_method!: AuthMethod;
   @ApiPropertyOptional() key_id?: string;
   @ApiPropertyOptional() email?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'Set when the key acts for a team' }) team_id?: string;
 }
 
 const ROLE_NAMES: Record<Role, RoleName> = { superadmin: 'SuperAdmin', admin: 'Admin', member: 'Member', readonly: 'ReadOnly' };
@@ -32,6 +33,7 @@ export class AuthController {
     };
     if (principal.keyId) body.key_id = principal.keyId;
     if (principal.email) body.email = principal.email;
+    if (principal.teamId) body.team_id = principal.teamId;
     return body;
   }
 }

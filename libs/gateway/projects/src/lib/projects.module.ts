@@ -2,15 +2,17 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrganizationEntity } from './entities/organization.entity';
 import { ProjectEntity } from './entities/project.entity';
+import { OrganizationsController } from './organizations.controller';
+import { OrganizationsService } from './organizations.service';
 import { ProjectsController } from './projects.controller';
 import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity, ProjectEntity])],
-  controllers: [ProjectsController],
-  providers: [ProjectsRepository, ProjectsService],
-  exports: [ProjectsService],
+  controllers: [ProjectsController, OrganizationsController],
+  providers: [ProjectsRepository, ProjectsService, OrganizationsService],
+  exports: [ProjectsService, OrganizationsService],
 })
 export class ProjectsModule {}
 

@@ -94,6 +94,11 @@ export class ProxyContext {
   serviceCredentialId?: string | null;
   /** Retry settings from the first policy with a `retry` block (policies issue); default rules otherwise. */
   retry?: import('./retry-policy').RetryConfig;
+  /**
+   * Pre-phase policy evaluation (policies issue): fired actions in execution order (with their
+   * status; later stages execute the `deferred` ones they own), shadow violations, policy tags.
+   */
+  policy?: import('@ailink/shared-contracts').PolicyOutcome;
   /** The gateway added `stream_options.include_usage`, so the usage-only chunk is withheld from the client. */
   injectedUsage?: boolean;
   /** The upstream stream broke after bytes were relayed. */
@@ -122,11 +127,21 @@ export class ProxyContext {
   /** Response body kept for audit when the log level asks for it (bounded). */
   responseBody?: Buffer;
   responseHeaders?: Record<string, string>;
+  /** Characters of assistant content relayed on a stream (for cost when the stream reported no usage). */
+  relayedChars?: number;
+  /** Headers stages add to the client response, error responses included (e.g. `x-ailink-budget-remaining-*`). */
+  readonly clientHeaders: Record<string, string> = {};
+  /** Cost of the request in USD, set by the spend settlement before audit (null/undefined: not computed). */
+  costUsd?: number;
+  /** No price matched the request's model (the cost is 0). */
+  pricingMissing?: boolean;
   /** The error answered to the client, if any. */
   error?: GatewayError;
   /** Status answered to the client. */
   status?: number;
   warnings: string[] = [];
+  /** Deliberate waits (throttle delays, approval holds, backoff sleeps) in ms: not gateway overhead (proxy.md §16). */
+  deliberateWaitMs = 0;
 
   constructor(
     readonly requestId: string,
@@ -134,7 +149,8 @@ export class ProxyContext {
     /** Path as received (without query). */
     readonly path: string,
     readonly headers: IncomingHttpHeaders,
-    readonly clientIp: string,
+    /** Socket peer address; the client-ip stage replaces it with `context.ip` (trusted proxies, proxy.md §3). */
+    public clientIp: string,
     rawUrl: string,
   ) {
     const q = rawUrl.indexOf('?');

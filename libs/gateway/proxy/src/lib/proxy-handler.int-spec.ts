@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { request as undiciRequest } from 'undici';
-import { AppConfig, ErrorCode, GatewayError, requestIdFrom } from '@ailink/gateway-core';
+import { AppConfig, ErrorCode, GatewayError } from '@ailink/gateway-core';
 import { freePort } from '@ailink/testing';
 import { DEFAULT_CIRCUIT_BREAKER } from './circuit-breaker';
 import type { ProxyContext, ProxyToken, UpstreamTarget } from './proxy-context';
@@ -68,7 +67,7 @@ function token(upstreams: UpstreamTarget[], overrides: Partial<ProxyToken> = {})
 describe('ProxyHandler against local upstreams', () => {
   const up = new Upstream();
   const up2 = new Upstream();
-  let app: FastifyInstance;
+  let app: Server;
   let base: string;
   let current: ProxyToken;
   const completed: ProxyContext[] = [];
@@ -103,15 +102,13 @@ describe('ProxyHandler against local upstreams', () => {
     client = new UpstreamClient(config);
     const handler = new ProxyHandler(config, client, pino({ level: 'silent' }));
     handler.configure([tokenStage], [credentialStage], [audit]);
-    app = Fastify({ genReqId: (req) => requestIdFrom(req.headers['x-request-id']), forceCloseConnections: true });
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, body, done) => done(null, body));
-    app.all('/*', (req, reply) => handler.handle(req, reply, 'catch_all'));
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    app = createServer((req, res) => handler.serve(req, res, 'catch_all'));
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
   });
   afterAll(async () => {
-    await app.close();
+    app.closeAllConnections();
+    await new Promise<void>((r) => app.close(() => r()));
     await client.onApplicationShutdown();
     await up.stop();
     await up2.stop();

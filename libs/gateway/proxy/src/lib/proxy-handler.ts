@@ -1,21 +1,51 @@
-import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
-import { AppConfig, ErrorCode, GatewayError, LOGGER, toErrorResponse } from '@ailink/gateway-core';
+import {
+  AppConfig,
+  ErrorCode,
+  GatewayError,
+  LOGGER,
+  baseResponseHeaders,
+  randomHex,
+  redactVirtualTokens,
+  requestIdFrom,
+  toErrorResponse,
+  type BaseResponseHeaders,
+} from '@ailink/gateway-core';
 import { CircuitBreakers, outcomeOf, type BreakerState } from './circuit-breaker';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './header-rules';
 import { ProxyContext, type ProxyRoute, type ProxyToken, type UpstreamTarget } from './proxy-context';
 import type { ProxyCompletionHook, ProxyStage } from './proxy-stage';
 import { DEFAULT_RETRY, backoffMs, defaultRetryApplies, type RetryConfig } from './retry-policy';
 import { SseRelay } from './sse-relay';
-import { UpstreamClient, errorCode, isConnectError, isTimeout } from './upstream-client';
+import {
+  AFTER_HEADERS,
+  UpstreamClient,
+  errorCode,
+  isConnectError,
+  isTimeout,
+  type UpstreamCall,
+  type UpstreamResponse,
+} from './upstream-client';
 import { WeightedRoundRobin, normaliseBase, priorityTiers } from './upstream-selector';
 
 const USER_AGENT = 'AILink-Gateway/1.0';
 /** Non-streaming responses are buffered (usage, audit) up to this size; larger ones fail the request. */
 const MAX_BUFFERED_RESPONSE = 64 * 1024 * 1024;
+
+/** A proxied request as the handler sees it: read off node:http, body already buffered. */
+export interface ProxyRequest {
+  id: string;
+  method: string;
+  /** Path and query string as received. */
+  url: string;
+  headers: IncomingHttpHeaders;
+  ip: string;
+  body?: Buffer;
+}
 
 interface Attempt {
   target: UpstreamTarget;
@@ -36,12 +66,69 @@ export class ProxyHandler {
   private completions: ProxyCompletionHook[] = [];
   readonly breakers = new CircuitBreakers();
   private readonly rr = new WeightedRoundRobin();
+  private readonly baseHeaders: BaseResponseHeaders;
+  /** Parsed upstream base URLs: origin and path prefix. */
+  private readonly bases = new Map<string, { origin: string; prefix: string }>();
+  private readonly testDelays: boolean;
 
   constructor(
     private readonly config: AppConfig,
     private readonly client: UpstreamClient,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.baseHeaders = baseResponseHeaders({ portalOrigins: config.portalOrigins ?? [], isProduction: config.isProduction === true });
+    this.testDelays = config.enableTestHooks === true && !config.isProduction;
+  }
+
+  /**
+   * The proxy routes' entry point, straight from node:http (the front door routes proxy traffic here
+   * without Fastify): request id, body (bounded by `AILINK_MAX_BODY_BYTES`), log context, access log,
+   * then {@link handle}. Never throws; every failure is answered in the error envelope.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, route: ProxyRoute, routed?: { serviceName?: string; upstreamPath?: string }): void {
+    const id = requestIdFrom(req.headers['x-request-id']);
+    const started = this.config.accessLog ? process.hrtime.bigint() : 0n;
+    if (this.config.accessLog) {
+      res.once('finish', () =>
+        this.logger.info(
+          {
+            request_id: id,
+            method: req.method,
+            path: redactVirtualTokens(req.url ?? '/'),
+            status: res.statusCode,
+            duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+          },
+          'request completed',
+        ),
+      );
+    }
+    readRequestBody(req, this.config.maxBodyBytes ?? Number.MAX_SAFE_INTEGER).then(
+      (body) => {
+        const request: ProxyRequest = {
+          id,
+          method: req.method ?? 'GET',
+          url: req.url ?? '/',
+          headers: req.headers,
+          ip: req.socket.remoteAddress ?? '',
+          body,
+        };
+        const delayMs = this.testDelays ? Number(req.headers['x-ailink-test-delay-ms']) : 0;
+        if (delayMs > 0 && Number.isFinite(delayMs)) {
+          setTimeout(() => void this.handle(request, res, route, routed), Math.min(delayMs, 30_000));
+        } else {
+          void this.handle(request, res, route, routed);
+        }
+      },
+      (error: unknown) => {
+        const response = toErrorResponse(error, id);
+        if (response.unexpected) this.logger.error({ err: error, request_id: id }, 'Reading a proxied request failed');
+        if (res.headersSent || res.destroyed) return;
+        const headers = this.baseHeaders(id, headerOf(req.headers, 'origin'));
+        headers['connection'] = 'close';
+        writeJson(res, response.status, Object.assign(headers, response.headers, { 'cache-control': 'no-store' }), response.body);
+      },
+    );
+  }
 
   /** Set once at boot by ProxyModule from the app's ordered list. */
   configure(stages: ProxyStage[], attemptStages: ProxyStage[], completions: ProxyCompletionHook[]): void {
@@ -59,8 +146,8 @@ export class ProxyHandler {
   }
 
   async handle(
-    request: FastifyRequest,
-    reply: FastifyReply,
+    request: ProxyRequest,
+    res: ServerResponse,
     route: ProxyRoute,
     routed?: { serviceName?: string; upstreamPath?: string },
   ): Promise<void> {
@@ -83,23 +170,25 @@ export class ProxyHandler {
         }
       }
     }
-    const abort = new AbortController();
-    reply.raw.on('close', () => {
-      if (!reply.raw.writableFinished) abort.abort(new Error('client disconnected'));
+    const cancel = new Cancellation();
+    res.once('close', () => {
+      if (!res.writableFinished) cancel.cancel();
     });
     try {
       for (const stage of this.stages) await stage.run(ctx);
       if (!ctx.token) throw new GatewayError(ErrorCode.TokenNotFound, 'Invalid or expired virtual token');
       this.prepareStreaming(ctx);
-      await this.forward(ctx, reply, abort.signal);
+      await this.forward(ctx, res, cancel);
     } catch (error) {
-      this.sendError(ctx, reply, error);
+      this.sendError(ctx, res, error);
     } finally {
       if (ctx.credential) ctx.credential.secret.fill(0);
       // Completion hooks (audit, …) run once the response is over: for a stream, when it ends.
-      if (this.completions.length) void (ctx.streamDone ?? Promise.resolve()).then(() => setImmediate(() => void this.complete(ctx)));
+      if (this.completions.length) {
+        if (ctx.streamDone) void ctx.streamDone.then(() => setImmediate(() => void this.complete(ctx)));
+        else setImmediate(() => void this.complete(ctx));
+      }
     }
-    return reply;
   }
 
   /** For OpenAI-compatible streaming chat/completions requests, ask the upstream for usage in the stream. */
@@ -117,7 +206,7 @@ export class ProxyHandler {
       try {
         await hook.complete(ctx);
       } catch (error) {
-        this.logger.error({ err: error, hook: hook.name }, 'Proxy completion hook failed');
+        this.logger.error({ err: error, hook: hook.name, request_id: ctx.requestId }, 'Proxy completion hook failed');
       }
     }
   }
@@ -164,20 +253,32 @@ export class ProxyHandler {
     });
   }
 
-  private buildUrl(ctx: ProxyContext, base: string): URL {
-    const url = new URL(normaliseBase(base));
-    let path = ctx.upstreamPath;
-    if (url.pathname.endsWith('/v1') && path.startsWith('/v1/')) path = path.slice(3);
-    url.pathname = (url.pathname === '/' ? '' : url.pathname) + path;
-    let query = ctx.query;
-    if (ctx.tokenCarrier === 'query:key') {
-      const params = new URLSearchParams(query.slice(1));
-      params.delete('key');
-      query = params.size ? '?' + params.toString() : '';
+  /**
+   * Where an attempt goes: the base URL's origin and path prefix (parsed once per base and cached)
+   * joined with the request path; a base ending in `/v1` absorbs the path's own `/v1`. The query is
+   * kept as received unless the token travelled in `?key=` or a stage appends parameters.
+   */
+  private targetOf(ctx: ProxyContext, base: string): { origin: string; pathname: string; search: string } {
+    let parsed = this.bases.get(base);
+    if (!parsed) {
+      const url = new URL(normaliseBase(base));
+      parsed = { origin: url.origin, prefix: url.pathname === '/' ? '' : url.pathname };
+      if (this.bases.size >= 10_000) this.bases.clear();
+      this.bases.set(base, parsed);
     }
-    url.search = query;
-    for (const [k, v] of ctx.upstreamQuery) url.searchParams.append(k, v);
-    return url;
+    let path = ctx.upstreamPath;
+    if (parsed.prefix.endsWith('/v1') && path.startsWith('/v1/')) path = path.slice(3);
+    const joined = parsed.prefix + path;
+    // Already in the form the URL parser would produce (no dot segments, nothing to escape): as is.
+    const pathname = PLAIN_PATH.test(joined) && !joined.includes('/.') ? joined : new URL(joined, 'http://x').pathname;
+    let search = ctx.query;
+    if (ctx.tokenCarrier === 'query:key' || ctx.upstreamQuery.length > 0) {
+      const params = new URLSearchParams(search.slice(1));
+      if (ctx.tokenCarrier === 'query:key') params.delete('key');
+      for (const [k, v] of ctx.upstreamQuery) params.append(k, v);
+      search = params.size ? '?' + params.toString() : '';
+    }
+    return { origin: parsed.origin, pathname, search };
   }
 
   private upstreamHeaders(ctx: ProxyContext): Record<string, string> {
@@ -186,12 +287,12 @@ export class ProxyHandler {
     headers['user-agent'] = ctx.header('user-agent') ?? USER_AGENT;
     const incoming = ctx.header('traceparent');
     const traceId = incoming && /^00-[0-9a-f]{32}-/.test(incoming) ? incoming.slice(3, 35) : ctx.requestId.slice(4);
-    headers['traceparent'] = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
+    headers['traceparent'] = `00-${traceId}-${randomHex(8)}-01`;
     Object.assign(headers, ctx.upstreamHeaders);
     return headers;
   }
 
-  private async forward(ctx: ProxyContext, reply: FastifyReply, signal: AbortSignal): Promise<void> {
+  private async forward(ctx: ProxyContext, res: ServerResponse, cancel: Cancellation): Promise<void> {
     const token = requireToken(ctx);
     const cb = token.circuitBreaker;
     const { config: retry, applies: retriesApply } = ctx.streaming ? { config: DEFAULT_RETRY, applies: false } : this.retryConfig(ctx);
@@ -218,30 +319,37 @@ export class ProxyHandler {
         if (attempt.probe) this.breakers.release(token.id, base);
         throw error;
       }
-      const url = this.buildUrl(ctx, base);
-      ctx.upstreamUrl = url.origin + url.pathname;
+      const target = this.targetOf(ctx, base);
+      ctx.upstreamUrl = target.origin + target.pathname;
       const headers = this.upstreamHeaders(ctx);
       if (body) headers['content-length'] = String(body.length);
       ctx.attempts += 1;
       const sentAt = process.hrtime.bigint();
-      let response: Dispatcher.ResponseData | undefined;
+      let upstream: UpstreamResponse | undefined;
       let failure: unknown;
-      try {
-        response = await this.client.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
+      if (!cancel.cancelled) {
+        const call = this.client.call({
+          origin: target.origin,
+          path: target.pathname + target.search,
           method: ctx.method as Dispatcher.HttpMethod,
           headers,
           body: body ?? null,
-          signal,
           headersTimeout: this.config.upstreamTimeoutMs,
           bodyTimeout: ctx.streaming ? this.config.streamIdleTimeoutMs : this.config.upstreamTimeoutMs,
+          stream: ctx.streaming,
+          maxBufferedBytes: MAX_BUFFERED_RESPONSE,
         });
-      } catch (error) {
-        failure = error;
+        cancel.current = call;
+        try {
+          upstream = await call.response;
+        } catch (error) {
+          failure = error;
+        }
+        cancel.current = undefined;
       }
-      if (signal.aborted) {
+      if (cancel.cancelled) {
         ctx.upstreamMs += msSince(sentAt);
+        if (upstream?.stream) upstream.stream.destroy();
         if (attempt.probe) this.breakers.release(token.id, base);
         ctx.status = 499;
         return;
@@ -249,60 +357,43 @@ export class ProxyHandler {
       if (failure !== undefined) {
         ctx.upstreamMs += msSince(sentAt);
         ctx.cbState = this.breakers.record(token.id, base, cb, 'failure', attempt.probe);
-        if (isConnectError(failure) && this.hasOtherTarget(ctx, failedOver, base)) {
+        const afterHeaders = (failure as Record<symbol, unknown>)[AFTER_HEADERS] === true;
+        if (!afterHeaders && isConnectError(failure) && this.hasOtherTarget(ctx, failedOver, base)) {
           failedOver.add(attempt.target.url);
           continue; // nothing reached the upstream: fail over at once
         }
         if (retriesApply && retries < retry.max_retries) {
           retries += 1;
-          await delay(backoffMs(retry, retries, undefined), signal);
+          await delay(backoffMs(retry, retries, undefined), cancel);
           continue;
         }
+        const phase = afterHeaders ? 'response' : 'request';
         throw isTimeout(failure)
           ? new GatewayError(ErrorCode.UpstreamTimeout, `Upstream did not answer within ${this.config.upstreamTimeoutMs / 1000} s`)
-          : new GatewayError(ErrorCode.UpstreamFailed, `Upstream request failed: ${errorCode(failure) ?? 'connection error'}`);
+          : new GatewayError(ErrorCode.UpstreamFailed, `Upstream ${phase} failed: ${errorCode(failure) ?? 'connection error'}`);
       }
-      const res = response as Dispatcher.ResponseData;
-      const streamingResponse = ctx.streaming && res.statusCode >= 200 && res.statusCode < 300;
-      if (streamingResponse) {
+      upstream = upstream as UpstreamResponse;
+      if (upstream.stream) {
         ctx.upstreamMs += msSince(sentAt);
-        ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(res.statusCode), attempt.probe);
-        ctx.upstreamStatus = res.statusCode;
-        return this.relayStream(ctx, reply, res, sentAt);
+        ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
+        ctx.upstreamStatus = upstream.statusCode;
+        return this.relayStream(ctx, res, upstream, upstream.stream, sentAt);
       }
-      let buffered: Buffer;
-      try {
-        buffered = await readBody(res);
-      } catch (error) {
-        ctx.upstreamMs += msSince(sentAt);
-        ctx.cbState = this.breakers.record(token.id, base, cb, 'failure', attempt.probe);
-        if (signal.aborted) {
-          ctx.status = 499;
-          return;
-        }
-        if (retriesApply && retries < retry.max_retries) {
-          retries += 1;
-          await delay(backoffMs(retry, retries, undefined), signal);
-          continue;
-        }
-        throw isTimeout(error)
-          ? new GatewayError(ErrorCode.UpstreamTimeout, `Upstream did not answer within ${this.config.upstreamTimeoutMs / 1000} s`)
-          : new GatewayError(ErrorCode.UpstreamFailed, `Upstream response failed: ${errorCode(error) ?? 'connection error'}`);
-      }
+      const buffered = upstream.body ?? EMPTY;
       ctx.upstreamMs += msSince(sentAt);
-      ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(res.statusCode), attempt.probe);
-      ctx.upstreamStatus = res.statusCode;
-      const retryable = retry.status_codes.includes(res.statusCode);
+      ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
+      ctx.upstreamStatus = upstream.statusCode;
+      const retryable = retry.status_codes.includes(upstream.statusCode);
       if (retryable && retriesApply && retries < retry.max_retries) {
         retries += 1;
-        const retryAfter = headerValue(res.headers['retry-after']);
-        await delay(backoffMs(retry, retries, retryAfter), signal);
+        const retryAfter = headerValue(upstream.headers['retry-after']);
+        await delay(backoffMs(retry, retries, retryAfter), cancel);
         continue;
       }
       if (retryable && !retriesApply && retries === 0 && !ctx.streaming) {
         ctx.warnings.push('retries skipped: non-idempotent request without Idempotency-Key');
       }
-      return this.sendBuffered(ctx, reply, res, buffered);
+      return this.sendBuffered(ctx, res, upstream, buffered);
     }
   }
 
@@ -311,20 +402,23 @@ export class ProxyHandler {
     return requireToken(ctx).upstreams.some((t) => normaliseBase(t.url) !== current && !failedOver.has(t.url));
   }
 
-  private commonHeaders(ctx: ProxyContext): Record<string, string> {
-    const headers: Record<string, string> = {};
+  /** Upstream headers (already filtered) over the gateway's base headers, then the gateway's own and the stages'. */
+  private responseHeaders(ctx: ProxyContext, upstream: Record<string, string | string[]>): Record<string, string | string[]> {
+    const headers: Record<string, string | string[]> = this.baseHeaders(ctx.requestId, ctx.header('origin'));
+    for (const name in upstream) if (!PROTECTED_RESPONSE_HEADERS.has(name)) headers[name] = upstream[name];
     if (ctx.upstreamUrl) headers['x-ailink-upstream'] = ctx.upstreamUrl;
     if (ctx.cbState) headers['x-ailink-cb-state'] = ctx.cbState;
     if (ctx.warnings.length) headers['x-ailink-warning'] = ctx.warnings.join('; ');
+    Object.assign(headers, ctx.clientHeaders);
     return headers;
   }
 
   private overheadMs(ctx: ProxyContext): string {
-    return Math.max(0, ctx.elapsedMs() - ctx.upstreamMs).toFixed(3);
+    return Math.max(0, ctx.elapsedMs() - ctx.upstreamMs - ctx.deliberateWaitMs).toFixed(3);
   }
 
-  private sendBuffered(ctx: ProxyContext, reply: FastifyReply, res: Dispatcher.ResponseData, body: Buffer): void {
-    const type = headerValue(res.headers['content-type']) ?? '';
+  private sendBuffered(ctx: ProxyContext, res: ServerResponse, upstream: UpstreamResponse, body: Buffer): void {
+    const type = headerValue(upstream.headers['content-type']) ?? '';
     if (type.includes('json') && body.length > 0 && body.length < 8 * 1024 * 1024) {
       try {
         const parsed = JSON.parse(body.toString('utf8')) as {
@@ -343,24 +437,25 @@ export class ProxyHandler {
       }
     }
     ctx.responseBody = body;
-    ctx.status = res.statusCode;
-    const headers = forwardableResponseHeaders(res.headers);
-    ctx.responseHeaders = flatten(headers);
-    reply
-      .status(res.statusCode)
-      .headers(headers)
-      .headers(this.commonHeaders(ctx))
-      .header('x-ailink-overhead-ms', this.overheadMs(ctx))
-      .send(body);
+    ctx.status = upstream.statusCode;
+    const forwarded = forwardableResponseHeaders(upstream.headers);
+    ctx.responseHeaders = flatten(forwarded);
+    const headers = this.responseHeaders(ctx, forwarded);
+    if (upstream.statusCode >= 400) headers['cache-control'] = 'no-store';
+    headers['content-length'] = String(body.length);
+    headers['x-ailink-overhead-ms'] = this.overheadMs(ctx);
+    if (res.destroyed) return;
+    res.writeHead(upstream.statusCode, headers);
+    res.end(body);
   }
 
-  private relayStream(ctx: ProxyContext, reply: FastifyReply, res: Dispatcher.ResponseData, sentAt: bigint): void {
+  private relayStream(ctx: ProxyContext, res: ServerResponse, upstream: UpstreamResponse, stream: Readable, sentAt: bigint): void {
     const relay = new SseRelay(ctx.injectedUsage === true);
-    const headers = forwardableResponseHeaders(res.headers);
-    ctx.status = res.statusCode;
-    ctx.responseHeaders = flatten(headers);
+    const forwarded = forwardableResponseHeaders(upstream.headers);
+    ctx.status = upstream.statusCode;
+    ctx.responseHeaders = flatten(forwarded);
     let failed = false;
-    res.body.on('error', (error: Error) => {
+    stream.on('error', (error: Error) => {
       failed = true;
       const reason = isTimeout(error) ? 'idle timeout' : (errorCode(error) ?? error.message);
       ctx.error = new GatewayError(ErrorCode.UpstreamFailed, `upstream connection lost: ${reason}`);
@@ -370,43 +465,103 @@ export class ProxyHandler {
       ctx.usage = relay.seen.usage ?? ctx.usage;
       ctx.model = relay.seen.model ?? ctx.model;
       ctx.finishReason = relay.seen.finishReason ?? ctx.finishReason;
+      ctx.relayedChars = relay.seen.relayedChars;
       if (relay.seen.firstByteAt !== undefined) ctx.ttfbMs = Number(relay.seen.firstByteAt - sentAt) / 1e6;
       ctx.streamFailed = failed;
     });
     ctx.streamDone = new Promise<void>((resolve) => {
       relay.once('end', () => resolve());
       relay.once('close', () => resolve());
-      reply.raw.once('close', () => resolve());
+      res.once('close', () => resolve());
     });
-    res.body.pipe(relay);
-    reply
-      .status(res.statusCode)
-      .headers(headers)
-      .headers(this.commonHeaders(ctx))
-      .header('content-type', headerValue(res.headers['content-type']) ?? 'text/event-stream')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .header('x-ailink-overhead-ms', this.overheadMs(ctx))
-      .send(relay);
-  }
-
-  private sendError(ctx: ProxyContext, reply: FastifyReply, error: unknown): void {
-    const response = toErrorResponse(error, ctx.requestId);
-    if (response.unexpected) this.logger.error({ err: error }, 'Proxy request failed unexpectedly');
-    ctx.error = error instanceof GatewayError ? error : new GatewayError(ErrorCode.InternalServerError, 'Internal server error');
-    ctx.status = response.status;
-    if (reply.sent || reply.raw.headersSent) {
-      reply.raw.destroy();
+    stream.pipe(relay);
+    const headers = this.responseHeaders(ctx, forwarded);
+    headers['content-type'] = headerValue(upstream.headers['content-type']) ?? 'text/event-stream';
+    headers['cache-control'] = 'no-cache';
+    headers['x-accel-buffering'] = 'no';
+    headers['x-ailink-overhead-ms'] = this.overheadMs(ctx);
+    if (res.destroyed) {
+      stream.destroy();
       return;
     }
-    reply
-      .status(response.status)
-      .headers(this.commonHeaders(ctx))
-      .headers(response.headers)
-      .header('cache-control', 'no-store')
-      .header('x-ailink-overhead-ms', this.overheadMs(ctx))
-      .send(response.body);
+    res.writeHead(upstream.statusCode, headers);
+    relay.pipe(res);
   }
+
+  private sendError(ctx: ProxyContext, res: ServerResponse, error: unknown): void {
+    const response = toErrorResponse(error, ctx.requestId);
+    if (response.unexpected) this.logger.error({ err: error, request_id: ctx.requestId }, 'Proxy request failed unexpectedly');
+    ctx.error = error instanceof GatewayError ? error : new GatewayError(ErrorCode.InternalServerError, 'Internal server error');
+    ctx.status = response.status;
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const headers = this.responseHeaders(ctx, {});
+    Object.assign(headers, response.headers);
+    headers['cache-control'] = 'no-store';
+    headers['x-ailink-overhead-ms'] = this.overheadMs(ctx);
+    writeJson(res, response.status, headers, response.body);
+  }
+}
+
+/** Headers of the gateway's own that an upstream cannot override. */
+const PROTECTED_RESPONSE_HEADERS = new Set(['x-request-id', 'x-ailink-overhead-ms', 'x-ailink-upstream', 'x-ailink-cb-state']);
+
+function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function writeJson(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: unknown): void {
+  const payload = Buffer.from(JSON.stringify(body));
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = String(payload.length);
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/**
+ * The request body as one Buffer (undefined when empty), bounded: a declared or actual size above
+ * `limit` → 413 `payload_too_large` without buffering the rest.
+ */
+export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const tooLarge = (): GatewayError => new GatewayError(ErrorCode.PayloadTooLarge, 'Request body is larger than the configured limit');
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge());
+  }
+  if (declared === 0 || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) {
+    req.resume();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (failed) return;
+      if (size === 0) resolve(undefined);
+      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+    req.once('error', (error) => {
+      if (!failed) {
+        failed = true;
+        reject(Object.assign(error, { statusCode: 400 }));
+      }
+    });
+  });
 }
 
 function requireToken(ctx: ProxyContext): ProxyToken {
@@ -428,30 +583,38 @@ function flatten(headers: Record<string, string | string[]>): Record<string, str
   return out;
 }
 
-async function readBody(res: Dispatcher.ResponseData): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BUFFERED_RESPONSE) {
-      res.body.destroy();
-      throw Object.assign(new Error('upstream response too large'), { code: 'RESPONSE_TOO_LARGE' });
-    }
-    chunks.push(chunk as Buffer);
+/** The client went away: the upstream call in flight is aborted and no further attempt starts. */
+class Cancellation {
+  cancelled = false;
+  current?: UpstreamCall;
+  private wake?: () => void;
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.current?.abort(new Error('client disconnected'));
+    this.wake?.();
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+
+  /** Resolves after `ms`, or at once when cancelled. */
+  sleep(ms: number): Promise<void> {
+    if (this.cancelled) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+const EMPTY = Buffer.alloc(0);
+/** Path characters the WHATWG URL parser leaves untouched. */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
+
+function delay(ms: number, cancel: Cancellation): Promise<void> {
+  return cancel.sleep(ms);
 }

@@ -1,6 +1,125 @@
+import { Readable } from 'node:stream';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, type Dispatcher } from 'undici';
 import { AppConfig } from '@ailink/gateway-core';
+
+/** An upstream answer: buffered whole, or (a streamed 2xx) as a byte stream with backpressure. */
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The whole body (buffered responses). */
+  body?: Buffer;
+  /** The body as it arrives (streamed responses). */
+  stream?: Readable;
+}
+
+/** One upstream exchange in flight; `abort` cancels it at any point (client gone). */
+export interface UpstreamCall {
+  /** Resolves with the headers for a streamed response, after the last byte for a buffered one. */
+  response: Promise<UpstreamResponse>;
+  abort(reason: Error): void;
+}
+
+export interface UpstreamCallOptions {
+  origin: string;
+  path: string;
+  method: Dispatcher.HttpMethod;
+  headers: Record<string, string>;
+  body: Buffer | null;
+  headersTimeout: number;
+  bodyTimeout: number;
+  /** Relay a 2xx body as a stream instead of buffering it. */
+  stream: boolean;
+  /** A buffered body above this many bytes fails the call (`RESPONSE_TOO_LARGE`). */
+  maxBufferedBytes: number;
+}
+
+/** Marks failures after the upstream's headers arrived (a broken or oversized body). */
+export const AFTER_HEADERS = Symbol('after-headers');
+
+/**
+ * The dispatch handler of one call (undici's handler interface, no intermediate body stream or
+ * AbortSignal for buffered responses: the hot path's cheapest form).
+ */
+class CallHandler implements Dispatcher.DispatchHandler {
+  private controller?: Dispatcher.DispatchController;
+  private pendingAbort?: Error;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private statusCode = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private stream?: Readable;
+  private settled = false;
+
+  constructor(
+    private readonly options: UpstreamCallOptions,
+    private readonly resolve: (response: UpstreamResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  abort(reason: Error): void {
+    if (this.controller) this.controller.abort(reason);
+    else this.pendingAbort = reason;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.pendingAbort) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.statusCode = statusCode;
+    this.headers = headers;
+    if (this.options.stream && statusCode >= 200 && statusCode < 300) {
+      this.stream = new Readable({ read: () => controller.resume() });
+      this.settle({ statusCode, headers, stream: this.stream });
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.stream) {
+      if (!this.stream.push(chunk)) controller.pause();
+      return;
+    }
+    this.size += chunk.length;
+    if (this.size > this.options.maxBufferedBytes) {
+      controller.abort(Object.assign(new Error('upstream response too large'), { code: 'RESPONSE_TOO_LARGE' }));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.stream) {
+      this.stream.push(null);
+      return;
+    }
+    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
+    this.chunks = [];
+    this.settle({ statusCode: this.statusCode, headers: this.headers, body });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.stream) {
+      this.stream.destroy(error);
+      return;
+    }
+    if (this.settled) return;
+    this.settled = true;
+    if (this.statusCode) Object.assign(error, { [AFTER_HEADERS]: true });
+    this.reject(error);
+  }
+
+  private settle(response: UpstreamResponse): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(response);
+  }
+}
 
 /**
  * The one place that talks to upstreams: a keep-alive undici Agent (a connection pool per origin),
@@ -22,6 +141,27 @@ export class UpstreamClient implements OnApplicationShutdown {
 
   request(options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData> {
     return this.agent.request(options);
+  }
+
+  /** One upstream exchange through the keep-alive pool (the proxy's forwarding primitive). */
+  call(options: UpstreamCallOptions): UpstreamCall {
+    let handler!: CallHandler;
+    const response = new Promise<UpstreamResponse>((resolve, reject) => {
+      handler = new CallHandler(options, resolve, reject);
+    });
+    this.agent.dispatch(
+      {
+        origin: options.origin,
+        path: options.path,
+        method: options.method,
+        headers: options.headers,
+        body: options.body,
+        headersTimeout: options.headersTimeout,
+        bodyTimeout: options.bodyTimeout,
+      },
+      handler,
+    );
+    return { response, abort: (reason) => handler.abort(reason) };
   }
 
   async onApplicationShutdown(): Promise<void> {

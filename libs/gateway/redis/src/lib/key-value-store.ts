@@ -1,3 +1,13 @@
+import type {
+  SpendCounterState,
+  SpendFlushEntry,
+  SpendLoadEntry,
+  SpendReserveRequest,
+  SpendReserveResult,
+  SpendSettleRequest,
+  SpendSettleResult,
+} from './spend-counters';
+
 /** Which backend a {@link KeyValueStore} runs on: real Redis, or the in-process embedded store. */
 export type KeyValueStoreMode = 'redis' | 'memory';
 
@@ -15,6 +25,32 @@ export interface SlidingWindowLimit {
   limit: number;
   /** Window length in milliseconds (≥ 1). */
   windowMs: number;
+  /**
+   * A shadow (what-if) limit: checked and reported like the others, but it never refuses the request
+   * and never changes whether the others log it. Its own log records the request only when it alone
+   * admits it — simulating the limit as if enforced, on a log no enforced limit uses.
+   */
+  shadow?: boolean;
+}
+
+/** A counter incremented in the same atomic step as a sliding-window check (e.g. usage counters). */
+export interface CounterIncrement {
+  key: string;
+  /** Integer added (default 1). */
+  by?: number;
+  /** TTL set when the counter has none after the increment (it is new). */
+  ttlSecs: number;
+}
+
+/** Extras of {@link KeyValueStore.slidingWindowAll}. */
+export interface SlidingWindowOptions {
+  /**
+   * Identifies the request in the log entries (`{now_ms}-{member}-{random}`), e.g. the request id; a
+   * random part is always added so two requests never share an entry.
+   */
+  member?: string;
+  /** Counters incremented in the same atomic step whatever the outcome; their new values come back in `counters`. */
+  increments?: readonly CounterIncrement[];
 }
 
 /** Outcome of one sliding-window limit. */
@@ -37,6 +73,10 @@ export interface SlidingWindowAllResult {
   allowed: boolean;
   /** One result per limit, in the order given. */
   results: SlidingWindowResult[];
+  /** New value of each counter of `options.increments`, in the order given. */
+  counters: number[];
+  /** The backend's clock (ms) the check used: Redis `TIME`, the store's clock, or `nowMs`. */
+  nowMs: number;
 }
 
 /**
@@ -103,9 +143,15 @@ export abstract class KeyValueStore {
 
   /**
    * Several sliding-window limits checked in one atomic step, all or nothing: the request is admitted
-   * (and logged in every window) only if every limit admits it.
+   * (and logged in every window) only if every non-shadow limit admits it. Shadow limits are checked
+   * and logged independently (see {@link SlidingWindowLimit.shadow}). `options.increments` are
+   * applied in the same step, admitted or not.
    */
-  abstract slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult>;
+  abstract slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+    options?: SlidingWindowOptions,
+  ): Promise<SlidingWindowAllResult>;
 
   /** Current value of a version counter, or null when it does not exist. */
   abstract getVersion(versionKey: string): Promise<string | null>;
@@ -131,6 +177,35 @@ export abstract class KeyValueStore {
 
   /** Number of values in the list at `key` (0 when it does not exist). */
   abstract listLength(key: string): Promise<number>;
+
+  /**
+   * Spend reservation (vault-and-spend.md §6, §8): in one atomic step, drops expired reservations of
+   * every cap, checks `spent + reserved + amount ≤ limit` on each, and only if all pass records the
+   * reservation on all of them. Counters without a PostgreSQL base answer `need_load` (nothing changed).
+   */
+  abstract spendReserve(request: SpendReserveRequest): Promise<SpendReserveResult>;
+
+  /**
+   * Spend settlement in one atomic step: (with a guard) only the first call for a guard key applies;
+   * releases the owner's reservation and adds cost and request counts to every counter, marking them
+   * dirty for the flush. Counters without a base answer `need_load` (nothing changed).
+   */
+  abstract spendSettle(request: SpendSettleRequest): Promise<SpendSettleResult>;
+
+  /** Loads PostgreSQL bases into counters that have none yet (idempotent per counter). */
+  abstract spendLoad(entries: readonly SpendLoadEntry[]): Promise<void>;
+
+  /** Reads counters (missing ones read as not loaded, zero). */
+  abstract spendRead(keys: readonly string[]): Promise<SpendCounterState[]>;
+
+  /** Extends a live reservation member's expiry on each set; resolves to how many still held it. */
+  abstract spendRefresh(reservationKeys: readonly string[], member: string, ttlMs: number): Promise<number>;
+
+  /** Atomically takes (and zeroes) the unflushed amounts of up to `count` counters of a dirty set. */
+  abstract spendTakeUnflushed(dirtyKey: string, count: number): Promise<SpendFlushEntry[]>;
+
+  /** Gives amounts taken by {@link spendTakeUnflushed} back (the flush failed). */
+  abstract spendReturnUnflushed(dirtyKey: string, entries: readonly SpendFlushEntry[]): Promise<void>;
 
   /** Releases connections and subscriptions. Idempotent. */
   abstract close(): Promise<void>;

@@ -4,10 +4,21 @@ import {
   type MessageHandler,
   type SlidingWindowAllResult,
   type SlidingWindowLimit,
+  type SlidingWindowOptions,
   type SlidingWindowResult,
   type Unsubscribe,
 } from './key-value-store';
 import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
+import { MemorySpendBook } from './memory-spend-book';
+import type {
+  SpendCounterState,
+  SpendFlushEntry,
+  SpendLoadEntry,
+  SpendReserveRequest,
+  SpendReserveResult,
+  SpendSettleRequest,
+  SpendSettleResult,
+} from './spend-counters';
 import { assertCount, assertInteger, assertMaxLength, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 interface StringEntry {
@@ -46,11 +57,13 @@ export class MemoryKeyValueStore extends KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly channels = new Map<string, Set<MessageHandler>>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly spend: MemorySpendBook;
   private closed = false;
 
   /** @param clock current time in ms; injectable for tests. */
   constructor(private readonly clock: () => number = Date.now) {
     super();
+    this.spend = new MemorySpendBook(clock);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -93,16 +106,24 @@ export class MemoryKeyValueStore extends KeyValueStore {
   async incr(key: string, by = 1, ttlSecs?: number): Promise<number> {
     assertInteger(by, 'by');
     if (ttlSecs !== undefined) assertTtlSecs(ttlSecs);
+    this.checkIncrement(key, by);
+    return this.incrNow(key, by, ttlSecs);
+  }
+
+  /** Throws what INCRBY would (wrong type, not an integer, overflow) without changing anything. */
+  private checkIncrement(key: string, by: number): void {
     const current = this.readString(key);
-    let base = 0;
-    if (current) {
-      if (!/^-?\d+$/.test(current.value) || !Number.isSafeInteger(Number(current.value))) {
-        throw new Error('ERR value is not an integer or out of range');
-      }
-      base = Number(current.value);
+    if (!current) return;
+    if (!/^-?\d+$/.test(current.value) || !Number.isSafeInteger(Number(current.value))) {
+      throw new Error('ERR value is not an integer or out of range');
     }
-    const next = base + by;
-    if (!Number.isSafeInteger(next)) throw new Error('ERR increment or decrement would overflow');
+    if (!Number.isSafeInteger(Number(current.value) + by)) throw new Error('ERR increment or decrement would overflow');
+  }
+
+  /** INCRBY with a TTL set when the key has none (checked by {@link checkIncrement} first). */
+  private incrNow(key: string, by: number, ttlSecs: number | undefined): number {
+    const current = this.readString(key);
+    const next = (current ? Number(current.value) : 0) + by;
     let expiresAt = current?.expiresAt ?? null;
     if (expiresAt === null && ttlSecs !== undefined) expiresAt = this.clock() + ttlSecs * 1000;
     this.entries.set(key, { type: 'string', value: String(next), expiresAt });
@@ -169,27 +190,37 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return results[0];
   }
 
-  async slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult> {
+  async slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+    options: SlidingWindowOptions = {},
+  ): Promise<SlidingWindowAllResult> {
     for (const l of limits) assertWindow(l.limit, l.windowMs);
     assertNowMs(nowMs);
+    const increments = options.increments ?? [];
+    for (const c of increments) {
+      assertInteger(c.by ?? 1, 'by');
+      assertTtlSecs(c.ttlSecs);
+    }
     const now = nowMs ?? this.clock();
-
+    // Same steps as SLIDING_WINDOW_LUA; everything is checked (types included) before anything changes.
     const logs = limits.map((l) => {
       const entry = this.readLog(l.key);
       const scores = entry ? entry.scores.filter((s) => s > now - l.windowMs) : [];
-      return { limit: l, scores };
+      return { limit: l, scores, admitsAlone: l.limit > 0 && scores.length < l.limit };
     });
-    const allowed = logs.every(({ limit, scores }) => limit.limit > 0 && scores.length < limit.limit);
+    for (const c of increments) this.checkIncrement(c.key, c.by ?? 1);
+    const allowed = logs.every(({ limit, admitsAlone }) => limit.shadow === true || admitsAlone);
 
-    const results = logs.map(({ limit, scores }) => {
-      const admitsAlone = limit.limit > 0 && scores.length < limit.limit;
-      if (allowed) insertSorted(scores, now);
+    const results = logs.map(({ limit, scores, admitsAlone }) => {
+      const logged = limit.shadow === true ? admitsAlone : allowed;
+      if (logged) insertSorted(scores, now);
       if (scores.length === 0) {
         this.entries.delete(limit.key);
       } else {
         const previous = this.readLog(limit.key);
         // Like PEXPIRE: relative to the store's clock, whatever `nowMs` the caller passed.
-        const expiresAt = allowed ? this.clock() + limit.windowMs : (previous?.expiresAt ?? null);
+        const expiresAt = logged ? this.clock() + limit.windowMs : (previous?.expiresAt ?? null);
         this.entries.set(limit.key, { type: 'log', scores, expiresAt });
       }
       const raw: SlidingWindowRaw = {
@@ -200,7 +231,8 @@ export class MemoryKeyValueStore extends KeyValueStore {
       };
       return toSlidingWindowResult(limit, now, raw);
     });
-    return { allowed, results };
+    const counters = increments.map((c) => this.incrNow(c.key, c.by ?? 1, c.ttlSecs));
+    return { allowed, results, counters, nowMs: now };
   }
 
   async getVersion(versionKey: string): Promise<string | null> {
@@ -248,6 +280,35 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return this.readList(key)?.values.length ?? 0;
   }
 
+  async spendReserve(request: SpendReserveRequest): Promise<SpendReserveResult> {
+    return this.spend.reserve(request);
+  }
+
+  async spendSettle(request: SpendSettleRequest): Promise<SpendSettleResult> {
+    return this.spend.settle(request);
+  }
+
+  async spendLoad(entries: readonly SpendLoadEntry[]): Promise<void> {
+    this.spend.load(entries);
+  }
+
+  async spendRead(keys: readonly string[]): Promise<SpendCounterState[]> {
+    return this.spend.read(keys);
+  }
+
+  async spendRefresh(reservationKeys: readonly string[], member: string, ttlMs: number): Promise<number> {
+    return this.spend.refresh(reservationKeys, member, ttlMs);
+  }
+
+  async spendTakeUnflushed(dirtyKey: string, count: number): Promise<SpendFlushEntry[]> {
+    assertCount(count);
+    return this.spend.takeUnflushed(dirtyKey, count);
+  }
+
+  async spendReturnUnflushed(dirtyKey: string, entries: readonly SpendFlushEntry[]): Promise<void> {
+    this.spend.returnUnflushed(dirtyKey, entries);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
@@ -260,6 +321,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
     for (const [key, entry] of this.entries) {
       if (entry.expiresAt !== null && entry.expiresAt <= now) this.entries.delete(key);
     }
+    this.spend.sweep();
   }
 
   private live(key: string): Entry | undefined {

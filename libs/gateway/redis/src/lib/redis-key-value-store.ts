@@ -1,17 +1,37 @@
 import { Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   KeyValueStore,
   type MessageHandler,
   type SlidingWindowAllResult,
   type SlidingWindowLimit,
+  type SlidingWindowOptions,
   type SlidingWindowResult,
   type Unsubscribe,
 } from './key-value-store';
 import { BUMP_VERSION_LUA, INCR_WITH_TTL_LUA, PUSH_LIST_BOUNDED_LUA, SET_IF_VERSION_LUA, SLIDING_WINDOW_LUA } from './redis-scripts';
 import { redactRedisUrl } from './redis-url';
-import { toSlidingWindowResult } from './sliding-window';
+import {
+  SPEND_GUARD_TTL_SECS,
+  assertMicros,
+  reservationMember,
+  type SpendCounterState,
+  type SpendFlushEntry,
+  type SpendLoadEntry,
+  type SpendReserveRequest,
+  type SpendReserveResult,
+  type SpendSettleRequest,
+  type SpendSettleResult,
+} from './spend-counters';
+import {
+  SPEND_LOAD_LUA,
+  SPEND_REFRESH_LUA,
+  SPEND_RESERVE_LUA,
+  SPEND_RETURN_UNFLUSHED_LUA,
+  SPEND_SETTLE_LUA,
+  SPEND_TAKE_UNFLUSHED_LUA,
+} from './spend-scripts';
+import { memberSuffix, toSlidingWindowResult } from './sliding-window';
 import { assertCount, assertInteger, assertMaxLength, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 export interface RedisKeyValueStoreOptions {
@@ -43,6 +63,12 @@ interface StoreScripts {
     expected: string,
   ): Promise<unknown>;
   ailinkPushListBounded(key: string, maxLength: number, ...values: string[]): Promise<unknown>;
+  ailinkSpendReserve(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkSpendSettle(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkSpendLoad(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkSpendTakeUnflushed(key: string, count: number, prefix: string): Promise<unknown>;
+  ailinkSpendReturnUnflushed(key: string, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkSpendRefresh(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
 }
 
 type ScriptedRedis = Redis & StoreScripts;
@@ -118,6 +144,12 @@ export class RedisKeyValueStore extends KeyValueStore {
       lua: PUSH_LIST_BOUNDED_LUA,
       numberOfKeys: 1,
     });
+    this.client.defineCommand('ailinkSpendReserve', { lua: SPEND_RESERVE_LUA });
+    this.client.defineCommand('ailinkSpendSettle', { lua: SPEND_SETTLE_LUA });
+    this.client.defineCommand('ailinkSpendLoad', { lua: SPEND_LOAD_LUA });
+    this.client.defineCommand('ailinkSpendTakeUnflushed', { lua: SPEND_TAKE_UNFLUSHED_LUA, numberOfKeys: 1 });
+    this.client.defineCommand('ailinkSpendReturnUnflushed', { lua: SPEND_RETURN_UNFLUSHED_LUA, numberOfKeys: 1 });
+    this.client.defineCommand('ailinkSpendRefresh', { lua: SPEND_REFRESH_LUA });
 
     this.watchHealth(this.client, 'command');
     this.watchHealth(this.subscriber, 'subscriber');
@@ -254,13 +286,24 @@ export class RedisKeyValueStore extends KeyValueStore {
     return results[0];
   }
 
-  async slidingWindowAll(limits: readonly SlidingWindowLimit[], nowMs?: number): Promise<SlidingWindowAllResult> {
+  async slidingWindowAll(
+    limits: readonly SlidingWindowLimit[],
+    nowMs?: number,
+    options: SlidingWindowOptions = {},
+  ): Promise<SlidingWindowAllResult> {
     for (const l of limits) assertWindow(l.limit, l.windowMs);
     assertNowMs(nowMs);
-    const args: ScriptArg[] = [nowMs === undefined ? '' : nowMs, randomBytes(8).toString('hex')];
-    for (const l of limits) args.push(l.limit, l.windowMs);
-    const reply = await this.client.ailinkSlidingWindow(limits.length, ...limits.map((l) => l.key), ...args);
-    const values = toIntegerArray(reply, 2 + 4 * limits.length);
+    const increments = options.increments ?? [];
+    for (const c of increments) {
+      assertInteger(c.by ?? 1, 'by');
+      assertTtlSecs(c.ttlSecs);
+    }
+    const args: ScriptArg[] = [nowMs === undefined ? '' : nowMs, memberSuffix(options.member), limits.length];
+    for (const l of limits) args.push(l.limit, l.windowMs, l.shadow === true ? 1 : 0);
+    for (const c of increments) args.push(c.by ?? 1, c.ttlSecs);
+    const keys = [...limits.map((l) => l.key), ...increments.map((c) => c.key)];
+    const reply = await this.client.ailinkSlidingWindow(keys.length, ...keys, ...args);
+    const values = toIntegerArray(reply, 2 + 4 * limits.length + increments.length);
     const now = values[1];
     const results = limits.map((limit, i) => {
       const [alone, count, oldest, unblock] = values.slice(2 + 4 * i, 6 + 4 * i);
@@ -271,7 +314,7 @@ export class RedisKeyValueStore extends KeyValueStore {
         unblockScore: unblock < 0 ? null : unblock,
       });
     });
-    return { allowed: values[0] === 1, results };
+    return { allowed: values[0] === 1, results, counters: values.slice(2 + 4 * limits.length), nowMs: now };
   }
 
   async getVersion(versionKey: string): Promise<string | null> {
@@ -313,6 +356,100 @@ export class RedisKeyValueStore extends KeyValueStore {
 
   async listLength(key: string): Promise<number> {
     return this.client.llen(key);
+  }
+
+  async spendReserve(request: SpendReserveRequest): Promise<SpendReserveResult> {
+    assertMicros(request.amountMicros, 'amountMicros');
+    assertNowMs(request.nowMs);
+    if (request.caps.length === 0) return { status: 'reserved', remainingMicros: [] };
+    const keys = request.caps.flatMap((c) => [c.key, c.reservationKey]);
+    const args: ScriptArg[] = [
+      request.nowMs ?? '',
+      request.ttlMs,
+      reservationMember(request.owner, request.amountMicros),
+      request.amountMicros,
+      ...request.caps.map((c) => c.limitMicros),
+    ];
+    const reply = toIntegerList(await this.client.ailinkSpendReserve(keys.length, ...keys, ...args), 'spendReserve');
+    if (reply[0] === 0) return { status: 'reserved', remainingMicros: reply.slice(1) };
+    if (reply[0] === 1) return { status: 'rejected', index: reply[1], spentMicros: reply[2], reservedMicros: reply[3] };
+    return { status: 'need_load', indexes: reply.slice(1) };
+  }
+
+  async spendSettle(request: SpendSettleRequest): Promise<SpendSettleResult> {
+    if (request.deltas.length === 0) return { status: 'settled' };
+    const keys: string[] = request.guardKey === undefined ? [] : [request.guardKey];
+    const args: ScriptArg[] = [
+      request.guardKey === undefined ? '0' : '1',
+      request.guardTtlSecs ?? SPEND_GUARD_TTL_SECS,
+      request.owner === undefined ? '' : reservationMember(request.owner, request.reservedMicros ?? 0),
+      request.reservedMicros ?? 0,
+    ];
+    for (const d of request.deltas) {
+      assertMicros(d.costMicros, 'costMicros');
+      assertMicros(d.requests, 'requests');
+      keys.push(d.key, d.reservationKey, d.dirtyKey);
+      args.push(d.costMicros, d.requests, d.expireAtSecs ?? '', d.key);
+    }
+    const reply = toIntegerList(await this.client.ailinkSpendSettle(keys.length, ...keys, ...args), 'spendSettle');
+    if (reply[0] === 0) return { status: 'settled' };
+    if (reply[0] === 1) return { status: 'duplicate' };
+    return { status: 'need_load', indexes: reply.slice(1) };
+  }
+
+  async spendLoad(entries: readonly SpendLoadEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const args: ScriptArg[] = [];
+    for (const e of entries) {
+      assertMicros(e.spentMicros, 'spentMicros');
+      assertMicros(e.requests, 'requests');
+      args.push(e.spentMicros, e.requests, e.expireAtSecs ?? '');
+    }
+    await this.client.ailinkSpendLoad(entries.length, ...entries.map((e) => e.key), ...args);
+  }
+
+  async spendRead(keys: readonly string[]): Promise<SpendCounterState[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.hmget(key, 'loaded', 'spent', 'reserved', 'requests');
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      const [loaded, spent, reserved, requests] = value as (string | null)[];
+      return {
+        loaded: loaded === '1',
+        spentMicros: Number(spent ?? 0),
+        reservedMicros: Math.max(0, Number(reserved ?? 0)),
+        requests: Number(requests ?? 0),
+      };
+    });
+  }
+
+  async spendRefresh(reservationKeys: readonly string[], member: string, ttlMs: number): Promise<number> {
+    if (reservationKeys.length === 0) return 0;
+    return toInteger(await this.client.ailinkSpendRefresh(reservationKeys.length, ...reservationKeys, member, ttlMs), 'spendRefresh');
+  }
+
+  async spendTakeUnflushed(dirtyKey: string, count: number): Promise<SpendFlushEntry[]> {
+    assertCount(count);
+    const reply = await this.client.ailinkSpendTakeUnflushed(dirtyKey, count, this.keyPrefix);
+    if (!Array.isArray(reply) || reply.length % 3 !== 0) throw new Error(`Unexpected Redis reply for spendTakeUnflushed: ${String(reply)}`);
+    const out: SpendFlushEntry[] = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      out.push({
+        key: String(reply[i]),
+        spentMicros: toInteger(reply[i + 1], 'spendTakeUnflushed'),
+        requests: toInteger(reply[i + 2], 'spendTakeUnflushed'),
+      });
+    }
+    return out;
+  }
+
+  async spendReturnUnflushed(dirtyKey: string, entries: readonly SpendFlushEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const args: ScriptArg[] = [this.keyPrefix];
+    for (const e of entries) args.push(e.key, e.spentMicros, e.requests);
+    await this.client.ailinkSpendReturnUnflushed(dirtyKey, ...args);
   }
 
   async close(): Promise<void> {
@@ -419,6 +556,11 @@ async function closeConnection(connection: Redis): Promise<void> {
 function toInteger(reply: unknown, what: string): number {
   if (typeof reply === 'number' && Number.isInteger(reply)) return reply;
   throw new Error(`Unexpected Redis reply for ${what}: ${String(reply)}`);
+}
+
+function toIntegerList(reply: unknown, what: string): number[] {
+  if (!Array.isArray(reply) || reply.length === 0) throw new Error(`Unexpected Redis reply for ${what}: ${String(reply)}`);
+  return reply.map((value: unknown) => toInteger(value, what));
 }
 
 function toIntegerArray(reply: unknown, length: number): number[] {

@@ -4,10 +4,15 @@
  */
 
 /**
- * Sliding-window logs, all or nothing.
- * KEYS: one sorted set per limit.
- * ARGV: [nowMs or '' (use Redis TIME), member suffix, limit1, windowMs1, limit2, windowMs2, ...]
- * Returns: [admitted (0|1), nowMs, then per key: allowedAlone, count, oldestScore|-1, unblockScore|-1]
+ * Sliding-window logs, all or nothing, plus counters, in one atomic step (vault-and-spend.md §7).
+ * KEYS: one sorted set per limit (n), then one counter per increment (m).
+ * ARGV: [nowMs or '' (use Redis TIME), member suffix, n,
+ *        then per limit: limit, windowMs, shadow (0|1),
+ *        then per counter: by, ttlSecs]
+ * A non-shadow limit that does not admit refuses the request: then no non-shadow log gets an entry.
+ * A shadow limit never refuses; its log gets an entry when it alone admits. Counters always count.
+ * Returns: [admitted (0|1), nowMs, then per limit: allowedAlone, count, oldestScore|-1, unblockScore|-1,
+ *           then per counter: its new value]
  */
 export const SLIDING_WINDOW_LUA = `
 local now = tonumber(ARGV[1])
@@ -15,25 +20,28 @@ if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local n = #KEYS
+local n = tonumber(ARGV[3])
 local counts = {}
 local admit = 1
 for i = 1, n do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local window = tonumber(ARGV[2 + 2 * i])
+  local base = 1 + 3 * i
+  local limit = tonumber(ARGV[base])
+  local window = tonumber(ARGV[base + 1])
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
   local c = redis.call('ZCARD', KEYS[i])
   counts[i] = c
-  if limit <= 0 or c >= limit then admit = 0 end
+  if ARGV[base + 2] ~= '1' and (limit <= 0 or c >= limit) then admit = 0 end
 end
 local out = { admit, now }
 for i = 1, n do
-  local limit = tonumber(ARGV[1 + 2 * i])
-  local window = tonumber(ARGV[2 + 2 * i])
+  local base = 1 + 3 * i
+  local limit = tonumber(ARGV[base])
+  local window = tonumber(ARGV[base + 1])
+  local shadow = ARGV[base + 2] == '1'
   local c = counts[i]
   local alone = 0
   if limit > 0 and c < limit then alone = 1 end
-  if admit == 1 then
+  if (shadow and alone == 1) or ((not shadow) and admit == 1) then
     redis.call('ZADD', KEYS[i], now, now .. '-' .. ARGV[2])
     redis.call('PEXPIRE', KEYS[i], window)
     c = c + 1
@@ -50,6 +58,15 @@ for i = 1, n do
   out[#out + 1] = c
   out[#out + 1] = oldest
   out[#out + 1] = unblock
+end
+local first = 4 + 3 * n
+for j = n + 1, #KEYS do
+  local arg = first + 2 * (j - n - 1)
+  local v = redis.call('INCRBY', KEYS[j], ARGV[arg])
+  if redis.call('TTL', KEYS[j]) == -1 then
+    redis.call('EXPIRE', KEYS[j], ARGV[arg + 1])
+  end
+  out[#out + 1] = v
 end
 return out
 `;

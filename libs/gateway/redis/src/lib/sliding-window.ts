@@ -1,4 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { SlidingWindowLimit, SlidingWindowResult } from './key-value-store';
+
+/** Longest caller-supplied part of a log member (request ids are 36 characters). */
+const MAX_MEMBER = 64;
+
+/**
+ * The unique part of a log entry after `{now_ms}-`: the caller's label (e.g. the request id, clipped)
+ * and 8 random hex digits, so that two requests never share an entry even with the same label.
+ */
+export function memberSuffix(member: string | undefined): string {
+  const random = randomBytes(4).toString('hex');
+  return member ? `${member.slice(0, MAX_MEMBER)}-${random}` : random;
+}
 
 /**
  * Raw outcome of one limit, as computed by the Lua script or by the memory backend.

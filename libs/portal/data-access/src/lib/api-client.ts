@@ -7,6 +7,9 @@ import {
   type AuditFilters,
   type AuditListQuery,
   type AuditSummary,
+  type ApiKey,
+  type CreateApiKeyRequest,
+  type CreateApiKeyResponse,
   type CircuitBreakerConfig,
   type CreateCredentialRequest,
   type CreateCredentialResponse,
@@ -30,7 +33,7 @@ import {
   type WhoAmIResponse,
 } from '@ailink/shared-contracts';
 import { Observable, catchError, filter, map, of, throwError } from 'rxjs';
-import { ADMIN_KEY_HEADER } from './admin-key-header';
+import { ADMIN_KEY_HEADER, credentialHeaders } from './admin-key-header';
 import { toApiError } from './api-error';
 import { SseClient } from './sse-client';
 
@@ -63,17 +66,37 @@ export class ApiClient {
   }
 
   /**
-   * `GET /api/v1/auth/whoami`. With `adminKey` the key is sent explicitly (used to verify a key
+   * `GET /api/v1/auth/whoami`. With `adminKey` (the admin key or an `ak_live_…` API key) the key is sent explicitly (used to verify a key
    * before it becomes the session's); without it the interceptor adds the session's key.
    */
   whoami(adminKey?: string): Observable<WhoAmIResponse> {
-    const headers = adminKey ? new HttpHeaders({ [ADMIN_KEY_HEADER]: adminKey }) : undefined;
+    const headers = adminKey ? new HttpHeaders(credentialHeaders(adminKey)) : undefined;
     return this.http.get<WhoAmIResponse>(`${API_BASE}/auth/whoami`, { headers });
   }
 
   /** `GET /api/v1/projects` (a bare array). */
   projects(): Observable<ProjectSummary[]> {
     return this.http.get<ProjectSummary[]>(`${API_BASE}/projects`);
+  }
+
+  // --- API keys ----------------------------------------------------------------------------------
+
+  /** `GET /api/v1/auth/keys` → `[ApiKey]`, newest first (never a key or its hash). */
+  apiKeys(): Observable<ApiKey[]> {
+    return this.http.get<ApiKey[]>(`${API_BASE}/auth/keys`);
+  }
+
+  /**
+   * `POST /api/v1/auth/keys` (201). The response's `key` is returned this once: callers show it and
+   * drop it, never store it.
+   */
+  createApiKey(body: CreateApiKeyRequest): Observable<CreateApiKeyResponse> {
+    return this.http.post<CreateApiKeyResponse>(`${API_BASE}/auth/keys`, body);
+  }
+
+  /** `DELETE /api/v1/auth/keys/{id}`: revokes (204); 422 `last_admin_key` for the last admin key. */
+  revokeApiKey(id: string): Observable<void> {
+    return this.http.delete<unknown>(`${API_BASE}/auth/keys/${seg(id)}`).pipe(map(() => undefined));
   }
 
   // --- Credentials -------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ export interface WhoAmIResponse {
   auth_method: AuthMethod;
   key_id?: string;
   email?: string;
+  /** Set when the key acts for a team (an addition to the spec's fields). */
+  team_id?: string;
 }
 
 /** Management scopes (identity.md §2). `*` and `{resource}:*` are wildcards. */

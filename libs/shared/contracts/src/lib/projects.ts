@@ -9,3 +9,21 @@ export interface ProjectSummary {
   org_id: string;
   created_at: string;
 }
+
+/** `POST /projects` and `PUT /projects/{id}` body. */
+export interface ProjectNameRequest {
+  name: string;
+}
+
+/** `POST /projects` → 201 and `PUT /projects/{id}` → 200. */
+export interface ProjectRef {
+  id: string;
+  name: string;
+}
+
+/** `POST /projects/{id}/purge` (identity.md §8). */
+export interface PurgeProjectResponse {
+  status: 'purged';
+  project_id: string;
+  rows_deleted: number;
+}

@@ -11,7 +11,8 @@ export const AUTH_REQUIREMENT = 'ailink:auth-requirement';
 export type AuthRequirement =
   | { kind: 'public' }
   | { kind: 'authenticated' }
-  | { kind: 'scope'; scope: ManagementScope; adminOnly: boolean };
+  | { kind: 'scope'; scope: ManagementScope; adminOnly: boolean }
+  | { kind: 'superadmin' };
 
 /** The only explicit opt-out of authentication. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(AUTH_REQUIREMENT, { kind: 'public' } satisfies AuthRequirement);
@@ -23,6 +24,10 @@ export const Authenticated = (): MethodDecorator & ClassDecorator =>
 /** The route's scope (identity.md §2); `adminOnly` marks the catalogue's **R** routes. */
 export const RequireScope = (scope: ManagementScope, options: { adminOnly?: boolean } = {}): MethodDecorator & ClassDecorator =>
   SetMetadata(AUTH_REQUIREMENT, { kind: 'scope', scope, adminOnly: options.adminOnly ?? false } satisfies AuthRequirement);
+
+/** Only the super-admin (the admin key), e.g. `/organizations`: no API key, whatever its role or scopes. */
+export const RequireSuperAdmin = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(AUTH_REQUIREMENT, { kind: 'superadmin' } satisfies AuthRequirement);
 
 /** Injects the authenticated principal into a handler parameter. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal | undefined => {

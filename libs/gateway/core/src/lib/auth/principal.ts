@@ -11,6 +11,8 @@ export interface Principal {
   authMethod: AuthMethod;
   keyId?: string;
   email?: string;
+  /** A key (or user) acting for one team: its reads and writes are limited to the team's resources. */
+  teamId?: string | null;
 }
 
 /** identity.md §2: equal, `*`, or `{resource}:*` covering `{resource}:…`. */

@@ -5,6 +5,10 @@ export type LogFormat = 'text' | 'json';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 /** Range of one audit partition (`AILINK_AUDIT_PARTITION`). */
 export type AuditPartitionUnit = 'month' | 'day';
+/** `AILINK_SPEND_FAIL_MODE`. */
+export type SpendFailMode = 'closed' | 'open';
+/** `AILINK_RATE_LIMIT_FAIL_MODE`. */
+export type RateLimitFailMode = 'closed' | 'open';
 
 /**
  * The gateway's configuration: built and validated once at boot (see `loadConfig`), then injected
@@ -68,6 +72,24 @@ export class AppConfig {
   /** Longest silence allowed between stream chunks. */
   readonly streamIdleTimeoutMs!: number;
   readonly enableTestHooks!: boolean;
+  /** Spend (vault-and-spend.md §6): Redis unavailable during a reservation → `closed` (503 for capped tokens) or `open`. */
+  readonly spendFailMode!: SpendFailMode;
+  /** `AILINK_SPEND_RESERVATION_TTL_SECS`: reservations not refreshed by their request expire after this. */
+  readonly spendReservationTtlSecs!: number;
+  /** `AILINK_SPEND_DEFAULT_OUTPUT_TOKENS`: output estimate when the request sets no `max_tokens`. */
+  readonly spendDefaultOutputTokens!: number;
+  /** `AILINK_BUDGET_WARN_RATIO`: fraction of a cap that triggers `budget_warning`. */
+  readonly budgetWarnRatio!: number;
+  /** `AILINK_SPEND_FLUSH_MS`: how often spend counters are flushed from Redis to PostgreSQL. */
+  readonly spendFlushMs!: number;
+  /** `AILINK_DEFAULT_RPM`: implicit per-token limit (requests per `defaultRpmWindowSecs`); 0 disables it. */
+  readonly defaultRpm!: number;
+  /** `AILINK_DEFAULT_RPM_WINDOW`: window of the implicit per-token limit, in seconds. */
+  readonly defaultRpmWindowSecs!: number;
+  /** `AILINK_RATE_LIMIT_FAIL_MODE`: Redis unavailable during a rate-limit check → `closed` (503) or `open` (allow). */
+  readonly rateLimitFailMode!: RateLimitFailMode;
+  /** `AILINK_TRUSTED_PROXY_CIDRS`: peers whose `X-Forwarded-For` / `X-Real-IP` are trusted for `context.ip`. */
+  readonly trustedProxyCidrs!: readonly string[];
   /** Files this boot generated (outside production): reported in the boot log by path, never by value. */
   readonly generated!: { readonly masterKeyFile?: string; readonly adminKeyFile?: string };
 

@@ -1,8 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { AppConfig, AuditPartitionUnit, ConfigError, DeploymentMode, LogFormat, LogLevel, RuntimeEnv } from './app-config';
+import {
+  AppConfig,
+  AuditPartitionUnit,
+  ConfigError,
+  DeploymentMode,
+  LogFormat,
+  LogLevel,
+  RateLimitFailMode,
+  RuntimeEnv,
+  SpendFailMode,
+} from './app-config';
 import { parseAllowedPrivateHosts } from './private-hosts';
+import { parseTrustedProxyCidrs } from './trusted-proxies';
 
 /** Hard ceiling for request bodies (spec: AILINK_MAX_BODY_BYTES, hard maximum 25 MiB). */
 export const MAX_BODY_BYTES_CEILING = 25 * 1024 * 1024;
@@ -172,6 +183,18 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
     upstreamConnectTimeoutMs: int('AILINK_UPSTREAM_CONNECT_TIMEOUT_SECS', read('AILINK_UPSTREAM_CONNECT_TIMEOUT_SECS'), 5, 1, 300) * 1000,
     streamIdleTimeoutMs: int('AILINK_STREAM_IDLE_TIMEOUT_SECS', read('AILINK_STREAM_IDLE_TIMEOUT_SECS'), 300, 1, 3600) * 1000,
     enableTestHooks: bool('AILINK_ENABLE_TEST_HOOKS', read('AILINK_ENABLE_TEST_HOOKS'), false),
+    spendFailMode: oneOf<SpendFailMode>('AILINK_SPEND_FAIL_MODE', read('AILINK_SPEND_FAIL_MODE') ?? 'closed', ['closed', 'open']),
+    spendReservationTtlSecs: int('AILINK_SPEND_RESERVATION_TTL_SECS', read('AILINK_SPEND_RESERVATION_TTL_SECS'), 120, 10, 86_400),
+    spendDefaultOutputTokens: int('AILINK_SPEND_DEFAULT_OUTPUT_TOKENS', read('AILINK_SPEND_DEFAULT_OUTPUT_TOKENS'), 1024, 0, 10_000_000),
+    budgetWarnRatio: ratio('AILINK_BUDGET_WARN_RATIO', read('AILINK_BUDGET_WARN_RATIO'), 0.8),
+    spendFlushMs: int('AILINK_SPEND_FLUSH_MS', read('AILINK_SPEND_FLUSH_MS'), 10_000, 100, 3_600_000),
+    defaultRpm: int('AILINK_DEFAULT_RPM', read('AILINK_DEFAULT_RPM'), 600, 0, 100_000_000),
+    defaultRpmWindowSecs: int('AILINK_DEFAULT_RPM_WINDOW', read('AILINK_DEFAULT_RPM_WINDOW'), 60, 1, 2_592_000),
+    rateLimitFailMode: oneOf<RateLimitFailMode>('AILINK_RATE_LIMIT_FAIL_MODE', read('AILINK_RATE_LIMIT_FAIL_MODE') ?? 'closed', [
+      'closed',
+      'open',
+    ]),
+    trustedProxyCidrs: Object.freeze(parseTrustedProxyCidrs(read('AILINK_TRUSTED_PROXY_CIDRS'))),
     generated,
   });
   if (config.enableTestHooks && production) {
@@ -230,6 +253,13 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number between ${min} and ${max} (got "${raw}")`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function ratio(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw) || !(value > 0 && value <= 1)) throw new ConfigError(name, `must be a number in (0, 1] (got "${raw}")`);
   return value;
 }
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../config/app-config';
 import { redactVirtualTokens } from '../logging/redact';
-import { requestContext } from '../logging/request-context';
 
 const BASE_SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -33,24 +32,29 @@ export const PROXY_CONTROL_HEADERS = [
   'openai-project',
 ];
 
+/** The security headers of every response (HSTS only in production). */
+export function securityHeaders(config: Pick<AppConfig, 'isProduction'>): Record<string, string> {
+  return {
+    ...BASE_SECURITY_HEADERS,
+    'strict-transport-security': config.isProduction ? 'max-age=63072000; includeSubDomains; preload' : 'max-age=0',
+  };
+}
+
 /** Process lifecycle flags shared by the HTTP hooks and the shutdown sequence. */
 export const lifecycle = { draining: false };
 
 /**
  * Request-scoped plumbing done once per request with no allocation beyond the header map:
- * request id header, async context for logs, security headers, and (outside production, when
+ * request id header, security headers, and (outside production, when
  * enabled) the test delay hook used by the graceful-shutdown test.
  */
 export function registerHttpHooks(fastify: FastifyInstance, config: AppConfig): void {
-  const security = {
-    ...BASE_SECURITY_HEADERS,
-    'strict-transport-security': config.isProduction ? 'max-age=63072000; includeSubDomains; preload' : 'max-age=0',
-  };
+  const security = securityHeaders(config);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     reply.headers(security);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
-    requestContext.run({ requestId: request.id }, done);
+    done();
   });
   if (config.enableTestHooks && !config.isProduction) {
     fastify.addHook('onRequest', (request, _reply, done) => {
@@ -83,7 +87,7 @@ export function registerHttpHooks(fastify: FastifyInstance, config: AppConfig): 
 
 /** CORS per the spec's conventions: configured origins, plus any localhost origin outside production. */
 export function corsOriginChecker(
-  config: AppConfig,
+  config: Pick<AppConfig, 'portalOrigins' | 'isProduction'>,
 ): (origin: string | undefined, cb: (err: Error | null, allow: string | boolean) => void) => void {
   const allowed = new Set(config.portalOrigins.map((o) => o.replace(/\/$/, '')));
   const localhost = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;

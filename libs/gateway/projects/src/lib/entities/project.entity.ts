@@ -3,6 +3,7 @@ import { OrganizationEntity } from './organization.entity';
 
 @Entity({ name: 'projects' })
 @Index('uq_projects_org_name', ['orgId', 'name'], { unique: true })
+@Index('uq_projects_org_default', ['orgId'], { unique: true, where: '"is_default"' })
 export class ProjectEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -16,6 +17,10 @@ export class ProjectEntity {
 
   @Column({ type: 'varchar', length: 200 })
   name!: string;
+
+  /** The organisation's default project: calls without `project_id` act on it; it cannot be deleted. */
+  @Column({ type: 'boolean', default: false })
+  isDefault!: boolean;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -274,6 +274,83 @@ export function describeKeyValueStoreContract(name: string, fixture: KeyValueSto
         await store.slidingWindow('rl-typed', 1, 1000);
         await expect(store.get('rl-typed')).rejects.toThrow(/WRONGTYPE/);
       });
+
+      it('checks shadow limits without letting them refuse, logging them only when they alone admit', async () => {
+        const t0 = 20_000_000;
+        const limits = [
+          { key: 'enforced', limit: 3, windowMs: 1000 },
+          { key: 'what-if', limit: 1, windowMs: 1000, shadow: true },
+        ];
+        const first = await store.slidingWindowAll(limits, t0);
+        expect(first.allowed).toBe(true);
+        expect(first.results.map((r) => [r.allowed, r.count])).toEqual([
+          [true, 1],
+          [true, 1],
+        ]);
+        const second = await store.slidingWindowAll(limits, t0 + 10);
+        // The shadow limit would refuse, yet the request is admitted and the shadow log stays at 1.
+        expect(second.allowed).toBe(true);
+        expect(second.results[1]).toEqual({ allowed: false, count: 1, remaining: 0, retryAfterMs: 990, resetMs: 990 });
+        expect(second.results[0]).toMatchObject({ allowed: true, count: 2 });
+
+        // An enforced refusal does not stop a shadow limit that admits from logging.
+        expect((await store.slidingWindow('full', 1, 1000, t0)).allowed).toBe(true);
+        const refused = await store.slidingWindowAll(
+          [
+            { key: 'full', limit: 1, windowMs: 1000 },
+            { key: 'what-if-2', limit: 5, windowMs: 1000, shadow: true },
+            { key: 'enforced-2', limit: 5, windowMs: 1000 },
+          ],
+          t0 + 20,
+        );
+        expect(refused.allowed).toBe(false);
+        expect(refused.results.map((r) => r.count)).toEqual([1, 1, 0]);
+        expect(await store.pttl('enforced-2')).toBe(-2);
+      });
+
+      it('is decided by shadow-only checks never refusing', async () => {
+        const result = await store.slidingWindowAll([{ key: 'only-shadow', limit: 0, windowMs: 1000, shadow: true }], 30_000_000);
+        expect(result.allowed).toBe(true);
+        expect(result.results[0]).toMatchObject({ allowed: false, count: 0 });
+      });
+
+      it('increments counters in the same step, admitted or not, and reports the clock it used', async () => {
+        const t0 = 40_000_000;
+        const options = {
+          member: 'req_0123456789abcdef0123456789abcdef',
+          increments: [
+            { key: 'usage-day', ttlSecs: 90_000 },
+            { key: 'usage-hour', by: 2, ttlSecs: 7200 },
+          ],
+        };
+        const first = await store.slidingWindowAll([{ key: 'rl-usage', limit: 1, windowMs: 1000 }], t0, options);
+        expect(first).toMatchObject({ allowed: true, counters: [1, 2], nowMs: t0 });
+        const refused = await store.slidingWindowAll([{ key: 'rl-usage', limit: 1, windowMs: 1000 }], t0 + 1, options);
+        expect(refused).toMatchObject({ allowed: false, counters: [2, 4] });
+        expect(await store.get('usage-day')).toBe('2');
+        const ttl = await store.pttl('usage-hour');
+        expect(ttl).toBeGreaterThan(7_000_000);
+        expect(ttl).toBeLessThanOrEqual(7_200_000);
+        // Counters alone (no limit) work too.
+        expect((await store.slidingWindowAll([], undefined, { increments: [{ key: 'usage-day', ttlSecs: 10 }] })).counters).toEqual([3]);
+      });
+
+      it('never merges two requests with the same member label in the same millisecond', async () => {
+        const options = { member: 'req_same' };
+        await store.slidingWindowAll([{ key: 'rl-member', limit: 10, windowMs: 1000 }], 50_000_000, options);
+        const second = await store.slidingWindowAll([{ key: 'rl-member', limit: 10, windowMs: 1000 }], 50_000_000, options);
+        expect(second.results[0].count).toBe(2);
+      });
+
+      it('rejects a bad increment before changing anything', async () => {
+        await store.set('not-a-number', 'x');
+        await expect(
+          store.slidingWindowAll([{ key: 'rl-untouched', limit: 5, windowMs: 1000 }], 60_000_000, {
+            increments: [{ key: 'usage-fine', ttlSecs: 10, by: 1.5 }],
+          }),
+        ).rejects.toThrow(RangeError);
+        expect(await store.pttl('rl-untouched')).toBe(-2);
+      });
     });
 
     describe('lists', () => {

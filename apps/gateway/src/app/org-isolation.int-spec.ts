@@ -1,0 +1,423 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pino from 'pino';
+import { DataSource } from 'typeorm';
+import { DEFAULT_ORG_ID, DEFAULT_PROJECT_ID } from '@ailink/shared-contracts';
+import { loadConfig } from '@ailink/gateway-core';
+import { MockUpstream, TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { API_PREFIX, createGateway } from './create-gateway';
+import { managementRouteCatalogue, type CatalogueRoute } from './management-route-catalogue';
+
+const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
+const ADMIN_KEY = 'org-isolation-admin-key-0123456789';
+type Json = any;
+
+/** The first organisation's resources the intruder aims at. */
+interface Targets {
+  project: string;
+  token: string;
+  tokenSecret: string;
+  credential: string;
+  service: string;
+  audit: string;
+  apiKey: string;
+  policy: string;
+  pricing: string;
+}
+
+/** One request of the intruder and what must come back. */
+interface Probe {
+  url: string;
+  body?: unknown;
+  /** `404`, `403`, or a list response that must not mention any of `absent`. */
+  expect: 404 | 403 | { listWithout: string[] } | { status: number };
+}
+
+/**
+ * How to aim every management route at the first organisation. A route missing here fails the test:
+ * add it (by-id routes must answer 404, listings must not show the other organisation's rows).
+ */
+const PROBES: Record<string, (t: Targets) => Probe[]> = {
+  'GET /api/v1/auth/keys': (t) => [
+    { url: '/auth/keys', expect: { listWithout: [t.apiKey] } },
+    { url: `/auth/keys?org_id=${DEFAULT_ORG_ID}`, expect: 404 },
+  ],
+  'POST /api/v1/auth/keys': () => [{ url: '/auth/keys', body: { name: 'planted', role: 'admin', org_id: DEFAULT_ORG_ID }, expect: 404 }],
+  'DELETE /api/v1/auth/keys/:id': (t) => [{ url: `/auth/keys/${t.apiKey}`, expect: 404 }],
+  'GET /api/v1/organizations': () => [{ url: '/organizations', expect: 403 }],
+  'POST /api/v1/organizations': () => [{ url: '/organizations', body: { name: `planted ${randomUUID()}` }, expect: 403 }],
+  'GET /api/v1/projects': (t) => [{ url: '/projects', expect: { listWithout: [t.project, DEFAULT_PROJECT_ID] } }],
+  // Creates a project in the caller's own organisation: checked below to land there.
+  'POST /api/v1/projects': () => [{ url: '/projects', body: { name: `own ${randomUUID()}` }, expect: { status: 201 } }],
+  'PUT /api/v1/projects/:id': (t) => [
+    { url: `/projects/${t.project}`, body: { name: 'hijacked' }, expect: 404 },
+    { url: `/projects/${DEFAULT_PROJECT_ID}`, body: { name: 'hijacked' }, expect: 404 },
+  ],
+  'DELETE /api/v1/projects/:id': (t) => [
+    { url: `/projects/${t.project}`, expect: 404 },
+    { url: `/projects/${DEFAULT_PROJECT_ID}`, expect: 404 },
+  ],
+  'POST /api/v1/projects/:id/purge': (t) => [
+    { url: `/projects/${t.project}/purge`, expect: 404 },
+    { url: `/projects/${DEFAULT_PROJECT_ID}/purge`, expect: 404 },
+  ],
+  'GET /api/v1/tokens': (t) => [
+    { url: `/tokens?project_id=${t.project}`, expect: 404 },
+    { url: '/tokens?include_inactive=true', expect: { listWithout: [t.token] } },
+  ],
+  'POST /api/v1/tokens': (t) => [
+    { url: '/tokens', body: { name: 'planted', upstream_url: 'https://api.example.com', project_id: t.project }, expect: 404 },
+    // Referencing the other organisation's credential from one's own project: unknown there.
+    {
+      url: '/tokens',
+      body: { name: 'borrower', upstream_url: 'https://api.example.com', credential_id: t.credential },
+      expect: { status: 422 },
+    },
+    {
+      url: '/tokens',
+      body: { name: 'borrower', upstream_url: 'https://api.example.com', policy_ids: [t.policy] },
+      expect: { status: 422 },
+    },
+  ],
+  'GET /api/v1/tokens/:id': (t) => [
+    { url: `/tokens/${t.token}`, expect: 404 },
+    { url: `/tokens/${t.tokenSecret}`, expect: 404 },
+  ],
+  'PATCH /api/v1/tokens/:id': (t) => [
+    { url: `/tokens/${t.token}`, body: { name: 'hijacked', suspended: true }, expect: 404 },
+    { url: `/tokens/${t.tokenSecret}`, body: { upstream_url: 'https://evil.example.com' }, expect: 404 },
+  ],
+  'PUT /api/v1/tokens/:id': (t) => [{ url: `/tokens/${t.token}`, body: { name: 'hijacked' }, expect: 404 }],
+  'DELETE /api/v1/tokens/:id': (t) => [
+    { url: `/tokens/${t.token}`, expect: 404 },
+    { url: `/tokens/${t.tokenSecret}`, expect: 404 },
+  ],
+  'GET /api/v1/tokens/:id/circuit-breaker': (t) => [{ url: `/tokens/${t.token}/circuit-breaker`, expect: 404 }],
+  'PATCH /api/v1/tokens/:id/circuit-breaker': (t) => [
+    { url: `/tokens/${t.token}/circuit-breaker`, body: { enabled: false, failure_threshold: 9 }, expect: 404 },
+  ],
+  'GET /api/v1/credentials': (t) => [
+    { url: `/credentials?project_id=${t.project}`, expect: 404 },
+    { url: '/credentials', expect: { listWithout: [t.credential] } },
+  ],
+  'POST /api/v1/credentials': (t) => [
+    { url: '/credentials', body: { name: 'planted', provider: 'openai', secret: 'sk-planted', project_id: t.project }, expect: 404 },
+  ],
+  'GET /api/v1/credentials/:id': (t) => [{ url: `/credentials/${t.credential}`, expect: 404 }],
+  'PATCH /api/v1/credentials/:id': (t) => [{ url: `/credentials/${t.credential}`, body: { name: 'hijacked' }, expect: 404 }],
+  'DELETE /api/v1/credentials/:id': (t) => [{ url: `/credentials/${t.credential}`, expect: 404 }],
+  'POST /api/v1/credentials/:id/rotate': (t) => [
+    { url: `/credentials/${t.credential}/rotate`, body: { secret: 'sk-stolen' }, expect: 404 },
+  ],
+  'GET /api/v1/services': (t) => [
+    { url: `/services?project_id=${t.project}`, expect: 404 },
+    { url: '/services', expect: { listWithout: [t.service] } },
+  ],
+  'POST /api/v1/services': (t) => [
+    { url: '/services', body: { name: 'planted', base_url: 'https://crm.example.com', project_id: t.project }, expect: 404 },
+  ],
+  'GET /api/v1/services/:id': (t) => [{ url: `/services/${t.service}`, expect: 404 }],
+  'PATCH /api/v1/services/:id': (t) => [{ url: `/services/${t.service}`, body: { name: 'hijacked' }, expect: 404 }],
+  'DELETE /api/v1/services/:id': (t) => [{ url: `/services/${t.service}`, expect: 404 }],
+  'GET /api/v1/audit': (t) => [
+    { url: `/audit?project_id=${t.project}`, expect: 404 },
+    { url: '/audit', expect: { listWithout: [t.audit] } },
+  ],
+  'GET /api/v1/audit/:id': (t) => [
+    { url: `/audit/${t.audit}`, expect: 404 },
+    { url: `/audit/${t.audit}?project_id=${t.project}`, expect: 404 },
+  ],
+  'GET /api/v1/audit/stream': (t) => [{ url: `/audit/stream?project_id=${t.project}`, expect: 404 }],
+  'GET /api/v1/health/upstreams': (t) => [{ url: '/health/upstreams', expect: { listWithout: [t.token] } }],
+  'GET /api/v1/policies': (t) => [
+    { url: `/policies?project_id=${t.project}`, expect: 404 },
+    { url: '/policies?include_inactive=true', expect: { listWithout: [t.policy] } },
+  ],
+  'POST /api/v1/policies': (t) => [{ url: '/policies', body: { name: 'planted', rules: [], project_id: t.project }, expect: 404 }],
+  // Validation of a document the caller sends: reads nothing of any organisation.
+  'POST /api/v1/policies/validate': () => [{ url: '/policies/validate', body: { name: 'check', rules: [] }, expect: { status: 200 } }],
+  'GET /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, expect: 404 }],
+  'PATCH /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, body: { name: 'hijacked', rules: [] }, expect: 404 }],
+  'PUT /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, body: { name: 'hijacked', rules: [] }, expect: 404 }],
+  'DELETE /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, expect: 404 }],
+  'GET /api/v1/policies/:id/versions': (t) => [{ url: `/policies/${t.policy}/versions`, expect: 404 }],
+  'GET /api/v1/tokens/:id/spend': (t) => [
+    { url: `/tokens/${t.token}/spend`, expect: 404 },
+    { url: `/tokens/${t.tokenSecret}/spend`, expect: 404 },
+  ],
+  'PUT /api/v1/tokens/:id/spend': (t) => [{ url: `/tokens/${t.token}/spend`, body: { period: 'daily', limit_usd: 1 }, expect: 404 }],
+  'DELETE /api/v1/tokens/:id/spend/:period': (t) => [{ url: `/tokens/${t.token}/spend/daily`, expect: 404 }],
+  'GET /api/v1/tokens/:id/spend/history': (t) => [{ url: `/tokens/${t.token}/spend/history`, expect: 404 }],
+  'GET /api/v1/projects/:id/budget': (t) => [
+    { url: `/projects/${t.project}/budget`, expect: 404 },
+    { url: `/projects/${DEFAULT_PROJECT_ID}/budget`, expect: 404 },
+  ],
+  'PUT /api/v1/projects/:id/budget': (t) => [
+    { url: `/projects/${t.project}/budget`, body: { warn_threshold_usd: 1, hard_cap_usd: 0, reset_period: 'daily' }, expect: 404 },
+  ],
+  'DELETE /api/v1/projects/:id/budget': (t) => [{ url: `/projects/${t.project}/budget`, expect: 404 }],
+  'GET /api/v1/pricing': (t) => [{ url: '/pricing?include_inactive=true', expect: { listWithout: [t.pricing] } }],
+  // Writes an override of the caller's own organisation.
+  'PUT /api/v1/pricing': () => [
+    { url: '/pricing', body: { provider: 'openai', model_pattern: 'gpt-4o*', input_per_m: 0, output_per_m: 0 }, expect: { status: 200 } },
+  ],
+  'DELETE /api/v1/pricing/:id': (t) => [{ url: `/pricing/${t.pricing}`, expect: 404 }],
+};
+
+/**
+ * Routes that act on the gateway instance rather than on an organisation's data (the KEK is one per
+ * deployment): not probed here. `GET /auth/whoami` is checked separately (it describes the caller).
+ */
+const NOT_ORGANISATION_DATA = new Set([
+  'GET /api/v1/system/master-key',
+  'POST /api/v1/system/master-key/rotate',
+  'GET /api/v1/auth/whoami',
+]);
+
+/**
+ * A second organisation, created with `POST /organizations`, with an admin API key of its own, aims
+ * every management route at the first organisation's resources by id: everything is 404 (or, for
+ * listings, absent), and afterwards nothing of the first organisation has changed.
+ */
+describe('organisation isolation (every management route)', () => {
+  const keyPrefix = `orgiso${Date.now()}:`;
+  const upstream = new MockUpstream();
+  let app: NestFastifyApplication;
+  let ds: DataSource;
+  let routes: CatalogueRoute[];
+  let targets: Targets;
+  let org2: { id: string; default_project_id: string };
+  let intruderKey: string;
+
+  async function api(method: string, path: string, headers: Record<string, string>, body?: unknown) {
+    const response = await app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: method as 'GET',
+        url: `/${API_PREFIX}${path}`,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        payload: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let json: Json;
+    try {
+      json = response.json();
+    } catch {
+      json = undefined;
+    }
+    return { status: response.statusCode, json, text: response.body };
+  }
+  const admin = (method: string, path: string, body?: unknown) => api(method, path, { 'x-admin-key': ADMIN_KEY }, body);
+  const intruder = (method: string, path: string, body?: unknown) => api(method, path, { authorization: `Bearer ${intruderKey}` }, body);
+
+  async function created(method: string, path: string, body: unknown): Promise<Json> {
+    const response = await admin(method, path, body);
+    if (response.status !== 201) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+    return response.json;
+  }
+
+  /** Everything of the first organisation the probes could touch, as the API and the database show it. */
+  async function snapshot(): Promise<unknown> {
+    const rows = async (table: string, id: string) =>
+      (await ds.query(`SELECT to_jsonb(r) AS row FROM ${table} r WHERE id = $1`, [id])).map((r: { row: unknown }) => r.row);
+    return {
+      token: (await admin('GET', `/tokens/${targets.token}`)).json,
+      breaker: (await admin('GET', `/tokens/${targets.token}/circuit-breaker`)).json,
+      credential: (await admin('GET', `/credentials/${targets.credential}`)).json,
+      service: (await admin('GET', `/services/${targets.service}`)).json,
+      audit: (await admin('GET', `/audit/${targets.audit}`)).json,
+      projects: (await admin('GET', '/projects')).json,
+      keys: (await admin('GET', '/auth/keys')).json,
+      organizations: (await admin('GET', '/organizations')).json,
+      rows: {
+        token: await rows('tokens', targets.token),
+        credential: await rows('credentials', targets.credential),
+        service: await rows('services', targets.service),
+        project: await rows('projects', targets.project),
+        defaultProject: await rows('projects', DEFAULT_PROJECT_ID),
+        apiKey: await rows('api_keys', targets.apiKey),
+        audit: await rows('audit_logs', targets.audit),
+        policy: await rows('policies', targets.policy),
+        pricing: await rows('model_pricing', targets.pricing),
+      },
+      policy: (await admin('GET', `/policies/${targets.policy}`)).json,
+      counts: await ds.query(
+        `SELECT (SELECT count(*)::int FROM tokens WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS tokens,
+                (SELECT count(*)::int FROM credentials WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS credentials,
+                (SELECT count(*)::int FROM services WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS services,
+                (SELECT count(*)::int FROM projects WHERE org_id = $1) AS projects,
+                (SELECT count(*)::int FROM api_keys WHERE org_id = $1) AS api_keys,
+                (SELECT count(*)::int FROM audit_logs WHERE project_id = $2) AS audit`,
+        [DEFAULT_ORG_ID, targets.project],
+      ),
+    };
+  }
+
+  let before: unknown;
+
+  beforeAll(async () => {
+    await upstream.start();
+    const config = loadConfig(
+      {
+        DATABASE_URL: TEST_DATABASE_URL,
+        REDIS_URL: TEST_REDIS_URL,
+        AILINK_REDIS_KEY_PREFIX: keyPrefix,
+        AILINK_ADMIN_KEY: ADMIN_KEY,
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
+        AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
+        AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-org-isolation-')),
+        AILINK_PORTAL_DIR: mkdtempSync(join(tmpdir(), 'ailink-noportal-')),
+      },
+      { version: '0.0.0-test', defaultPortalDir: '/nonexistent' },
+    );
+    app = await createGateway(config, pino({ level: 'silent' }));
+    ds = app.get(DataSource);
+    routes = managementRouteCatalogue(app, API_PREFIX, OPERATIONS);
+
+    // The first organisation (the default one): a project holding one of everything.
+    const project = await created('POST', '/projects', { name: `isolation ${randomUUID()}` });
+    const credential = await created('POST', '/credentials', {
+      name: 'openai',
+      provider: 'openai',
+      secret: 'sk-first-org',
+      project_id: project.id,
+    });
+    const token = await created('POST', '/tokens', {
+      name: 'first-org-agent',
+      upstream_url: `${upstream.url}/v1`,
+      credential_id: credential.id,
+      project_id: project.id,
+    });
+    const service = await created('POST', '/services', { name: 'crm', base_url: `${upstream.url}/crm`, project_id: project.id });
+    const apiKey = await created('POST', '/auth/keys', { name: 'first-org-automation', role: 'member', scopes: ['tokens:read'] });
+    const policy = await created('POST', '/policies', { name: 'first-org-policy', rules: [], project_id: project.id });
+    const pricing = await admin('PUT', '/pricing', {
+      provider: 'openai',
+      model_pattern: `isolation-${randomUUID()}*`,
+      input_per_m: 1,
+      output_per_m: 2,
+    });
+    if (pricing.status !== 200) throw new Error(`PUT /pricing: ${pricing.status} ${pricing.text}`);
+    const audit = randomUUID();
+    await ds.query(
+      `INSERT INTO audit_logs (id, seq, project_id, request_id, token_id, method, path, prev_hash, hash)
+       VALUES ($1, 1, $2, 'req_isolation', $3, 'POST', '/v1/chat/completions', $4, $4)`,
+      [audit, project.id, token.id, '0'.repeat(64)],
+    );
+    targets = {
+      project: project.id,
+      token: token.id,
+      tokenSecret: token.token_id,
+      credential: credential.id,
+      service: service.id,
+      audit,
+      apiKey: apiKey.id,
+      policy: policy.id,
+      pricing: pricing.json.id,
+    };
+    // One proxied request, so that the instance holds breaker state for the first organisation's token.
+    const proxied = await app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${token.token_id}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    expect(proxied.statusCode).toBe(200);
+    expect(((await admin('GET', '/health/upstreams')).json as { token_id: string }[]).map((h) => h.token_id)).toContain(token.id);
+    // Its audit record is written in the background: wait for it, so that the snapshot is stable.
+    const deadline = Date.now() + 10_000;
+    while (
+      (await ds.query(`SELECT 1 FROM audit_logs WHERE project_id = $1 AND request_id <> 'req_isolation'`, [project.id])).length === 0
+    ) {
+      if (Date.now() > deadline) throw new Error('the proxied request was not audited within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+
+    // The second organisation, through the API, and an admin key of its own.
+    org2 = await created('POST', '/organizations', { name: `intruders ${randomUUID()}` });
+    intruderKey = (await created('POST', '/auth/keys', { name: 'intruder', role: 'admin', org_id: org2.id })).key;
+    before = await snapshot();
+  }, 60_000);
+
+  afterAll(async () => {
+    await ds?.query(`DELETE FROM audit_logs WHERE id = $1`, [targets?.audit]);
+    await app?.close();
+    await upstream.stop();
+    await deleteRedisPrefix(keyPrefix);
+  });
+
+  it("the intruder's key works in its own organisation (control)", async () => {
+    const who = await intruder('GET', '/auth/whoami');
+    expect(who.json).toMatchObject({ org_id: org2.id, role: 'Admin', auth_method: 'api_key' });
+    const own = await intruder('POST', '/tokens', { name: 'own-agent', upstream_url: 'https://api.example.com' });
+    expect(own.status).toBe(201);
+    const listed = await intruder('GET', '/tokens');
+    expect(listed.json.map((t: Json) => [t.id, t.project_id])).toEqual([[own.json.id, org2.default_project_id]]);
+    expect((await intruder('GET', `/tokens/${own.json.id}`)).status).toBe(200);
+    expect((await admin('GET', `/tokens/${own.json.id}`)).status).toBe(200); // the super-admin sees every organisation
+    expect((await intruder('GET', '/projects')).json.map((p: Json) => p.id)).toEqual([org2.default_project_id]);
+  });
+
+  it('classifies every registered management route', () => {
+    const unclassified = routes
+      .filter((r) => r.requirement?.kind !== 'public')
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((key) => !PROBES[key] && !NOT_ORGANISATION_DATA.has(key));
+    expect(unclassified).toEqual([]);
+  });
+
+  it("answers 404 (or leaves them out of listings) for every route aimed at the first organisation's resources", async () => {
+    const failures: string[] = [];
+    let probes = 0;
+    for (const route of routes) {
+      const key = `${route.method} ${route.path}`;
+      const make = PROBES[key];
+      if (!make) continue;
+      for (const probe of make(targets)) {
+        probes++;
+        const response = await intruder(route.method, probe.url, probe.body);
+        const where = `${route.method} ${probe.url}`;
+        if (probe.expect === 404 || probe.expect === 403) {
+          const code = probe.expect === 404 ? 'not_found' : 'forbidden';
+          if (response.status !== probe.expect || response.json?.error?.code !== code)
+            failures.push(`${where}: ${response.status} ${response.text.slice(0, 200)}`);
+        } else if ('status' in probe.expect) {
+          if (response.status !== probe.expect.status) failures.push(`${where}: ${response.status} ${response.text.slice(0, 200)}`);
+        } else {
+          const leaked = probe.expect.listWithout.filter((id) => response.text.includes(id));
+          if (response.status !== 200 || leaked.length > 0) failures.push(`${where}: ${response.status}, leaks ${leaked.join(', ')}`);
+        }
+        for (const secret of [targets.tokenSecret, 'sk-first-org']) {
+          if (response.text.includes(secret)) failures.push(`${where}: response contains a secret`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(probes).toBeGreaterThan(40);
+  });
+
+  it('changed nothing of the first organisation', async () => {
+    expect(await snapshot()).toEqual(before);
+    // The first organisation's token still proxies.
+    const proxied = await app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${targets.tokenSecret}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'again' }] }),
+      });
+    expect(proxied.statusCode).toBe(200);
+    // Projects the intruder made are its own.
+    const projects = (await intruder('GET', '/projects')).json as Json[];
+    expect(projects.every((p) => p.org_id === org2.id)).toBe(true);
+    expect(projects.length).toBeGreaterThan(1);
+  });
+});

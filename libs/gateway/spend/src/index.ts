@@ -1,0 +1,17 @@
+export { SpendModule, SPEND_ENTITIES } from './lib/spend.module';
+export { SpendStage, remainingHeader, remainingValue } from './lib/spend.stage';
+export { SpendSettleHook } from './lib/spend-settle.hook';
+export { SpendLedger } from './lib/spend-ledger';
+export { SpendFlusher } from './lib/spend-flusher';
+export { PricingService } from './lib/pricing/pricing.service';
+export { BUILTIN_PRICES } from './lib/pricing/builtin-prices';
+export type { BuiltinPrice } from './lib/pricing/builtin-prices';
+export { resolvePrice, PriceList } from './lib/pricing/price-book';
+export type { PriceRowData, ResolvedPrice } from './lib/pricing/price-book';
+export { compilePattern } from './lib/pricing/price-pattern';
+export { detectProvider, providerCandidates, normaliseProvider } from './lib/pricing/providers';
+export { costMicros } from './lib/cost/cost';
+export { normaliseUsage } from './lib/cost/usage';
+export type { NormalisedUsage } from './lib/cost/usage';
+export { periodKey } from './lib/periods';
+export { ModelPricingEntity } from './lib/entities/model-pricing.entity';

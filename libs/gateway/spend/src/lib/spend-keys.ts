@@ -1,0 +1,64 @@
+import { counterExpireAtSecs, periodKey, type SpendPeriod } from './periods';
+
+/** Who a spend counter belongs to. `team` is reserved for team budgets (not wired yet). */
+export type SpendScope = 'token' | 'team' | 'project' | 'session';
+
+/** Counter hash `ailink:spend:{scope}:{id}:{period_key}` (data-model.md, Redis keyspace). */
+export function spendCounterKey(scope: SpendScope, id: string, periodKey: string): string {
+  return `ailink:spend:${scope}:${id}:${periodKey}`;
+}
+
+/** Reservation sorted set `ailink:spendres:{scope}:{id}:{period_key}`. */
+export function spendReservationKey(scope: SpendScope, id: string, periodKey: string): string {
+  return `ailink:spendres:${scope}:${id}:${periodKey}`;
+}
+
+/** Set of counters with unflushed amounts, per organisation. */
+export function spendDirtyKey(orgId: string): string {
+  return `ailink:spend:dirty:${orgId}`;
+}
+
+/** Settle-once guard of one request (iteration 0) or one MCP loop iteration. */
+export function spendSettledKey(requestId: string, iteration = 0): string {
+  return `ailink:spendsettled:${requestId}:${iteration}`;
+}
+
+/** One counter of one request: where it is, and until when it lives. */
+export interface CounterRef {
+  scope: SpendScope;
+  id: string;
+  period: SpendPeriod;
+  periodKey: string;
+  key: string;
+  reservationKey: string;
+  expireAtSecs: number | null;
+}
+
+/**
+ * Parses a counter key back into its parts. Session ids may contain `:`, so the scope and the period
+ * key are read from the ends; a session counter's id is `{project_id}:{session_id}`.
+ */
+export function parseCounterKey(key: string): { scope: SpendScope; id: string; periodKey: string } | null {
+  if (!key.startsWith('ailink:spend:')) return null;
+  const rest = key.slice('ailink:spend:'.length);
+  const first = rest.indexOf(':');
+  const last = rest.lastIndexOf(':');
+  if (first <= 0 || last <= first) return null;
+  const scope = rest.slice(0, first);
+  if (scope !== 'token' && scope !== 'team' && scope !== 'project' && scope !== 'session') return null;
+  return { scope, id: rest.slice(first + 1, last), periodKey: rest.slice(last + 1) };
+}
+
+/** The counter of `scope`/`id` for the period containing `at`. */
+export function counterRef(scope: SpendScope, id: string, period: SpendPeriod, at: Date): CounterRef {
+  const key = periodKey(period, at);
+  return {
+    scope,
+    id,
+    period,
+    periodKey: key,
+    key: spendCounterKey(scope, id, key),
+    reservationKey: spendReservationKey(scope, id, key),
+    expireAtSecs: counterExpireAtSecs(period, at),
+  };
+}
