@@ -45,7 +45,7 @@ describe('proxy through the built gateway with the OpenAI SDK', () => {
 
   beforeAll(async () => {
     await upstream.start();
-    gw = await startGateway({ env: { AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1' } });
+    gw = await startGateway({ env: { AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', AILINK_MAX_BODY_BYTES: String(1024 * 1024) } });
     const credential = await api('POST', '/credentials', { name: 'openai-main', provider: 'openai', secret: realKey });
     expect(credential.status).toBe(201);
     const token = await api('POST', '/tokens', { name: 'agent-1', upstream_url: `${upstream.url}/v1`, credential_id: credential.json.id });
@@ -147,6 +147,48 @@ describe('proxy through the built gateway with the OpenAI SDK', () => {
     expect(unknown.status).toBe(502);
     expect((await unknown.json()).error.code).toBe('upstream_failed');
     seenBodies.push(await r.text());
+  });
+
+  it('proxies a non-preflight OPTIONS and leaves CORS preflights to the gateway', async () => {
+    const options = await recordingFetch(`${gw.baseUrl}/v1/models?probe=1`, {
+      method: 'OPTIONS',
+      headers: { authorization: `Bearer ${tokenSecret}` },
+    });
+    expect(options.status).toBe(200);
+    const seen = upstream.requests.at(-1)!;
+    expect(seen.method).toBe('OPTIONS');
+    expect(seen.url).toBe('/v1/models?probe=1');
+    expect(seen.headers['authorization']).toBe(`Bearer ${realKey}`);
+    const before = upstream.requests.length;
+    const preflight = await fetch(`${gw.baseUrl}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:4200', 'access-control-request-method': 'POST', authorization: `Bearer ${tokenSecret}` },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it('answers proxied requests with the gateway headers, CORS for allowed origins, and 413 above the body limit', async () => {
+    const r = await recordingFetch(`${gw.baseUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${tokenSecret}`, origin: 'http://localhost:4200' },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('access-control-allow-origin')).toBe('http://localhost:4200');
+    expect(r.headers.get('access-control-expose-headers')).toContain('x-ailink-overhead-ms');
+    const evil = await fetch(`${gw.baseUrl}/v1/models`, {
+      headers: { authorization: `Bearer ${tokenSecret}`, origin: 'https://evil.example' },
+    });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    const big = await fetch(`${gw.baseUrl}/v1/embeddings`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenSecret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'e', input: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe('payload_too_large');
   });
 
   it('forwards a multipart audio upload byte for byte', async () => {
