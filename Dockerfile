@@ -17,4 +17,5 @@ COPY --from=build /src/dist/apps/gateway ./
 COPY --from=build /src/dist/apps/portal ../portal
 USER node
 EXPOSE 8443
-CMD ["node", "main.js"]
+# A 32 MiB young generation: audit records live until their batch is flushed; measured ~15 % less CPU per request (docs/benchmarks.md).
+CMD ["node", "--max-semi-space-size=32", "main.js"]

@@ -70,8 +70,13 @@ export function canonicalRecordJson(record: AuditRecord & { seq: number }): stri
 
 /** `hash` = lowercase hex SHA-256 of `prev_hash + "\n" + canonical_json(record)`. */
 export function chainHash(prevHash: string, record: AuditRecord & { seq: number }): string {
+  return hashChainLink(prevHash, canonicalRecordJson(record));
+}
+
+/** The chain hash from the previous hash and a record's canonical text ({@link canonicalRecordJson}). */
+export function hashChainLink(prevHash: string, canonical: string): string {
   return createHash('sha256')
-    .update(prevHash + '\n' + canonicalRecordJson(record), 'utf8')
+    .update(prevHash + '\n' + canonical, 'utf8')
     .digest('hex');
 }
 

@@ -46,6 +46,9 @@ describe('PII scrubbing (guardrails.md §4, the 12 types)', () => {
     ['aws_key', 'aws AKIAIOSFODNN7EXAMPLE', 'aws [REDACTED_AWS_KEY]'],
     ['drivers_license', 'dl D12345678', 'dl [REDACTED_DL]'],
     ['mrn', 'record MRN: 0012345', 'record [REDACTED_MRN]'],
+    ['mrn (fewest digits)', 'MRN 12345', '[REDACTED_MRN]'],
+    ['ipv4 (fewest digits)', 'host 1.2.3.4 up', 'host [REDACTED_IP] up'],
+    ['iban (fewest digits)', 'GB82WESTABCDEFGHIJK', '[REDACTED_IBAN]'],
   ])('replaces %s', (_type, input, expected) => {
     expect(scrubText(input)).toBe(expected);
   });
@@ -109,6 +112,16 @@ describe('PII scrubbing (guardrails.md §4, the 12 types)', () => {
     const started = Date.now();
     for (const input of inputs) scrubText(input);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('keeps a JSON body with nothing to hide byte for byte (no re-serialisation)', () => {
+    const body = '{ "model": "gpt-4o-mini",\n  "messages": [{"role": "user", "content": "ping"}], "n": 12345678 }';
+    expect(scrubBody(body)).toBe(body);
+  });
+
+  it('skips the digit-based types only when a string has too few digits for them', () => {
+    expect(scrubText('gpt-4o v2 in 3 steps')).toBe('gpt-4o v2 in 3 steps');
+    expect(scrubText('ids 1.2.3.4 and 10.0.0.1')).toBe('ids [REDACTED_IP] and [REDACTED_IP]');
   });
 
   it('scrubs a body that only looks like JSON as text', () => {

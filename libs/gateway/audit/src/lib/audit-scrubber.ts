@@ -26,6 +26,10 @@ interface PiiPattern {
   type: string;
   pattern: RegExp;
   replacement: string;
+  /** Fewest ASCII digits a match contains (a cheap guard: most strings have none or one). */
+  minDigits?: number;
+  /** A substring every match contains. */
+  marker?: string;
   /** Extra check on a match (Luhn for card numbers). */
   accept?: (match: string) => boolean;
 }
@@ -43,35 +47,40 @@ export const PII_PATTERNS: readonly PiiPattern[] = [
     type: 'email',
     pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}/g,
     replacement: '[REDACTED_EMAIL]',
+    marker: '@',
   },
-  { type: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g, replacement: '[REDACTED_SSN]' },
+  { type: 'ssn', pattern: /\b\d{3}-\d{2}-\d{4}\b/g, replacement: '[REDACTED_SSN]', minDigits: 9 },
   {
     type: 'credit_card',
     pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
     replacement: '[REDACTED_CC]',
+    minDigits: 13,
     accept: (match) => luhn(match.replace(/[ -]/g, '')),
   },
-  { type: 'api_key', pattern: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,200}/g, replacement: '[REDACTED_API_KEY]' },
+  { type: 'api_key', pattern: /(?<![A-Za-z0-9_-])sk-[A-Za-z0-9_-]{20,200}/g, replacement: '[REDACTED_API_KEY]', marker: 'sk-' },
   {
     type: 'phone',
     pattern: /(?<![\w+])(?:\+?1[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}\b/g,
     replacement: '[REDACTED_PHONE]',
+    minDigits: 10,
   },
-  { type: 'iban', pattern: /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/g, replacement: '[REDACTED_IBAN]' },
+  { type: 'iban', pattern: /\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b/g, replacement: '[REDACTED_IBAN]', minDigits: 2 },
   {
     type: 'dob',
     pattern: /\b(?:(?:0[1-9]|1[0-2])\/(?:0[1-9]|[12]\d|3[01])\/(?:19|20)\d{2}|(?:0[1-9]|[12]\d|3[01])-(?:0[1-9]|1[0-2])-(?:19|20)\d{2})\b/g,
     replacement: '[REDACTED_DOB]',
+    minDigits: 8,
   },
   {
     type: 'ipv4',
     pattern: /\b(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\b/g,
     replacement: '[REDACTED_IP]',
+    minDigits: 4,
   },
-  { type: 'passport', pattern: /\b[A-Z]{2}\d{7,9}\b/g, replacement: '[REDACTED_PASSPORT]' },
-  { type: 'aws_key', pattern: /\bAKIA[A-Z0-9]{16}\b/g, replacement: '[REDACTED_AWS_KEY]' },
-  { type: 'drivers_license', pattern: /\b[A-Z]\d{7,12}\b/g, replacement: '[REDACTED_DL]' },
-  { type: 'mrn', pattern: /\bMRN?[-:]?\s?\d{5,12}\b/g, replacement: '[REDACTED_MRN]' },
+  { type: 'passport', pattern: /\b[A-Z]{2}\d{7,9}\b/g, replacement: '[REDACTED_PASSPORT]', minDigits: 7 },
+  { type: 'aws_key', pattern: /\bAKIA[A-Z0-9]{16}\b/g, replacement: '[REDACTED_AWS_KEY]', marker: 'AKIA' },
+  { type: 'drivers_license', pattern: /\b[A-Z]\d{7,12}\b/g, replacement: '[REDACTED_DL]', minDigits: 7 },
+  { type: 'mrn', pattern: /\bMRN?[-:]?\s?\d{5,12}\b/g, replacement: '[REDACTED_MRN]', minDigits: 5 },
 ];
 
 /** Secrets that are not PII types: provider keys, bearer credentials, private keys, JWTs, our own keys. */
@@ -141,26 +150,60 @@ function redactPrivateKeys(text: string): string {
  */
 const MAY_NEED_SCRUBBING = /[0-9@]|sk-|akia|aiza|ailink_|ak_live_|gh[pousr]_|xox|eyj|bearer|basic|private key/i;
 
+/** A substring (case-insensitive) one of the secret patterns needs. */
+const SECRET_MARKERS = /ailink_admin_|ak_live_|aiza|gh[pousr]_|xox|eyj|bearer|basic/i;
+
+/** ASCII digits in `text`, counted up to `cap`. */
+function digitsIn(text: string, cap: number): number {
+  let n = 0;
+  for (let i = 0; i < text.length && n < cap; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
 /** Replaces the 12 PII types and known secret shapes in one string; virtual tokens become public ids. */
 export function scrubText(text: string): string {
   if (!MAY_NEED_SCRUBBING.test(text)) return text;
   let out = redactPrivateKeys(redactVirtualTokens(text));
-  for (const { pattern, replacement } of SECRET_PATTERNS) out = out.replace(pattern, replacement);
-  for (const { pattern, replacement, accept } of PII_PATTERNS) {
+  if (SECRET_MARKERS.test(out)) for (const { pattern, replacement } of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  // Replacements never add digits or markers, so guards computed once stay valid for the whole table.
+  const digits = digitsIn(out, 13);
+  for (const { pattern, replacement, accept, minDigits, marker } of PII_PATTERNS) {
+    if ((minDigits !== undefined && digits < minDigits) || (marker !== undefined && !out.includes(marker))) continue;
     out = accept ? out.replace(pattern, (match) => (accept(match) ? replacement : match)) : out.replace(pattern, replacement);
   }
   return out;
 }
 
+/** Scrubs every string of a parsed JSON value; copy on write (an unchanged value is returned as is). */
 function scrubJson(value: unknown): unknown {
   if (typeof value === 'string') return scrubText(value);
-  if (Array.isArray(value)) return value.map(scrubJson);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
-      out[scrubText(key)] = SECRET_KEYS.test(key) && inner !== null && typeof inner !== 'object' ? '[REDACTED]' : scrubJson(inner);
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const scrubbed = scrubJson(value[i]);
+      if (scrubbed !== value[i]) (out ??= value.slice())[i] = scrubbed;
     }
-    return out;
+    return out ?? value;
+  }
+  if (value !== null && typeof value === 'object') {
+    const source = value as Record<string, unknown>;
+    const keys = Object.keys(source);
+    let out: Record<string, unknown> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const inner = source[key];
+      const newKey = scrubText(key);
+      const newValue = SECRET_KEYS.test(key) && inner !== null && typeof inner !== 'object' ? '[REDACTED]' : scrubJson(inner);
+      if (!out && (newKey !== key || newValue !== inner)) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]] = source[keys[j]];
+      }
+      if (out) out[newKey] = newValue;
+    }
+    return out ?? value;
   }
   return value;
 }
@@ -173,7 +216,10 @@ export function scrubBody(text: string): string {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return JSON.stringify(scrubJson(JSON.parse(text)));
+      const parsed: unknown = JSON.parse(text);
+      const scrubbed = scrubJson(parsed);
+      // Nothing to hide: the body as received (byte for byte, not re-serialised).
+      return scrubbed === parsed ? text : JSON.stringify(scrubbed);
     } catch {
       // Not JSON after all (or cut short): scrub as text.
     }

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { AUDIT_STREAM_EVENT, type AuditSummary } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError, LOGGER, envelope } from '@ailink/gateway-core';
 import { KeyValueStore, type Unsubscribe } from '@ailink/gateway-redis';
-import { AUDIT_STREAM_CHANNEL } from './audit.constants';
+import { AUDIT_STREAM_CHANNEL, AUDIT_STREAM_HELLO_CHANNEL } from './audit.constants';
 import { type AuditFilter, matchesFilter } from './audit-filter';
 
 export type AuditStreamListener = (records: AuditSummary[]) => void;
@@ -143,7 +143,13 @@ export class AuditStreamService implements OnModuleDestroy {
 
   private subscribe(): Promise<Unsubscribe> {
     if (!this.subscription) {
-      const attempt = this.store.subscribe(AUDIT_STREAM_CHANNEL, (message) => this.dispatch(message));
+      const attempt = this.store
+        .subscribe(AUDIT_STREAM_CHANNEL, (message) => this.dispatch(message))
+        .then(async (unsubscribe) => {
+          // Wake the flushers that stopped publishing because nobody listened.
+          await this.store.publish(AUDIT_STREAM_HELLO_CHANNEL, '1').catch(() => 0);
+          return unsubscribe;
+        });
       this.subscription = attempt;
       attempt.catch(() => {
         if (this.subscription === attempt) this.subscription = undefined;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { GENESIS_HASH, bodySha256, chainHash } from './audit-chain';
+import { GENESIS_HASH, HASHED_FIELDS, bodySha256, canonicalRecordJson, hashChainLink } from './audit-chain';
 import type { AuditCursor } from './audit-cursor';
 import type { AuditFilter } from './audit-filter';
 import type { AuditLogRow } from './audit.mapper';
@@ -126,17 +126,21 @@ export class AuditRepository {
       if (missing.length > 0) await this.loadHeads(missing);
       const start = new Map(projects.map((p) => [p, this.heads.get(p) ?? { last_seq: 0, last_hash: GENESIS_HASH }]));
       const current = new Map(start);
+      const rows: string[] = [];
       const chained = clean.map((record) => {
         const head = current.get(record.project_id) as ChainHead;
-        const seq = head.last_seq + 1;
-        const hash = chainHash(head.last_hash, { ...record, seq });
-        current.set(record.project_id, { last_seq: seq, last_hash: hash });
-        return { ...record, seq, prev_hash: head.last_hash, hash };
+        const chainedRecord: ChainedAuditRecord = { ...record, seq: head.last_seq + 1, prev_hash: head.last_hash, hash: '' };
+        // The canonical text is hashed and, with the unhashed columns appended, is also the stored row.
+        const canonical = canonicalRecordJson(chainedRecord);
+        chainedRecord.hash = hashChainLink(head.last_hash, canonical);
+        rows.push(rowJson(canonical, chainedRecord));
+        current.set(record.project_id, { last_seq: chainedRecord.seq, last_hash: chainedRecord.hash });
+        return chainedRecord;
       });
       const heads = projects.map((p) => ({ project_id: p, expected_seq: start.get(p)?.last_seq, ...current.get(p) }));
       const bodies = chained.filter((r) => r.bodies !== null).map((r) => ({ audit_log_id: r.id, created_at: r.created_at, ...r.bodies }));
       try {
-        await this.dataSource.query(WRITE_BATCH, [toJson(chained.map(logRow)), toJson(bodies), toJson(heads), projects.length]);
+        await this.dataSource.query(WRITE_BATCH, [`[${rows.join(',')}]`, toJson(bodies), toJson(heads), projects.length]);
         for (const [p, head] of current) this.heads.set(p, head);
         return chained;
       } catch (error) {
@@ -212,11 +216,20 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The `audit_logs` columns of a chained record. */
-function logRow(record: ChainedAuditRecord): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const [name] of AUDIT_LOG_COLUMNS) row[name] = (record as unknown as Record<string, unknown>)[name] ?? null;
-  return row;
+/** The `audit_logs` columns that are not hashed (the chain fields and the fields written after insert). */
+const UNHASHED_COLUMNS: readonly (readonly [string, string])[] = AUDIT_LOG_COLUMNS.map(([name]) => name)
+  .filter((name) => !HASHED_FIELDS.includes(name))
+  .map((name) => [name, JSON.stringify(name)]);
+
+/**
+ * The JSON object of one `audit_logs` row: the canonical text of the hashed columns (valid JSON, keys
+ * sorted; `json_to_recordset` ignores key order) with the unhashed columns appended.
+ */
+function rowJson(canonical: string, record: ChainedAuditRecord): string {
+  const source = record as unknown as Record<string, unknown>;
+  let out = canonical.slice(0, -1);
+  for (const [name, key] of UNHASHED_COLUMNS) out += `,${key}:${JSON.stringify(source[name] ?? null)}`;
+  return out + '}';
 }
 
 // NUL is not storable in PostgreSQL text/json; lone surrogates are not valid UTF-8.

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { MemoryKeyValueStore, type KeyValueStore } from '@ailink/gateway-redis';
-import { AUDIT_SPILL_KEY } from './audit.constants';
+import { AUDIT_SPILL_KEY, AUDIT_STREAM_CHANNEL, AUDIT_STREAM_HELLO_CHANNEL } from './audit.constants';
 import { AuditMetrics } from './audit.metrics';
 import type { AuditRepository } from './audit.repository';
 import { AuditWriter, type AuditWriterOptions, isPermanentWriteError } from './audit.writer';
@@ -194,5 +194,30 @@ describe('AuditWriter', () => {
     writer.enqueue(record(9));
     await waitFor(() => false, 50).catch(() => undefined);
     expect(await store.listLength(AUDIT_SPILL_KEY)).toBe(4);
+  });
+
+  it('stops building stream summaries while nobody listens, and resumes on a listener hello', async () => {
+    create({ flushMs: 60_000 });
+    writer.onModuleInit();
+    await waitFor(async () => (await store.publish(AUDIT_STREAM_HELLO_CHANNEL, 'probe')) === 1); // the writer follows hellos
+    await new Promise((r) => setTimeout(r, 10)); // let the probe's delivery pass
+    const published: string[] = [];
+    const publish = jest.spyOn(store, 'publish');
+    writer.enqueue(record(1));
+    await writer.flushNow(); // nobody listens: this publish reaches 0 receivers
+    await waitFor(() => publish.mock.calls.some(([c]) => c === AUDIT_STREAM_CHANNEL));
+    await new Promise((r) => setImmediate(r));
+    publish.mockClear();
+    writer.enqueue(record(2));
+    await writer.flushNow();
+    expect(publish.mock.calls.filter(([c]) => c === AUDIT_STREAM_CHANNEL)).toHaveLength(0); // quiet
+    await store.subscribe(AUDIT_STREAM_CHANNEL, (m) => void published.push(m));
+    await store.publish(AUDIT_STREAM_HELLO_CHANNEL, '1');
+    await new Promise((r) => setTimeout(r, 10));
+    writer.enqueue(record(3));
+    await writer.flushNow();
+    await waitFor(() => published.length === 1);
+    expect(JSON.parse(published[0])[0].request_id).toBeUndefined(); // summaries, not full records
+    expect(JSON.parse(published[0])).toHaveLength(1);
   });
 });

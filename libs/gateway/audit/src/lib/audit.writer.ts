@@ -1,7 +1,7 @@
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { KeyValueStore } from '@ailink/gateway-redis';
-import { AUDIT_SPILL_KEY, AUDIT_STREAM_CHANNEL } from './audit.constants';
+import { AUDIT_SPILL_KEY, AUDIT_STREAM_CHANNEL, AUDIT_STREAM_HELLO_CHANNEL } from './audit.constants';
 import type { AuditMetrics } from './audit.metrics';
 import { summaryOfRecord } from './audit.mapper';
 import type { AuditRepository } from './audit.repository';
@@ -37,6 +37,8 @@ const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 const MAX_PENDING_SPILL = 20_000;
 const SPILL_CHUNK = 500;
 const PUBLISH_CHUNK = 200;
+/** How long a flusher stays quiet after a publish nobody received (a listener's hello ends it early). */
+const QUIET_MS = 2000;
 
 /**
  * PostgreSQL error classes a retry cannot fix (data exceptions, integrity violations): such a batch
@@ -72,6 +74,10 @@ export class AuditWriter implements OnModuleInit, OnModuleDestroy {
   private spillMayHaveRecords = true;
   private lastSpillCheck = 0;
   private started = false;
+  /** No stream listener anywhere until then (epoch ms); 0 = publish. */
+  private quietUntil = 0;
+  private unsubscribeHello?: () => Promise<void>;
+  private helloFailed = false;
   private closed = false;
   private closing?: Promise<void>;
   private readonly maxBackoffMs: number;
@@ -97,6 +103,15 @@ export class AuditWriter implements OnModuleInit, OnModuleDestroy {
 
   onModuleInit(): void {
     this.start();
+    this.store
+      .subscribe(AUDIT_STREAM_HELLO_CHANNEL, () => {
+        this.quietUntil = 0;
+      })
+      .then((unsubscribe) => (this.unsubscribeHello = unsubscribe))
+      .catch((error: unknown) => {
+        this.helloFailed = true;
+        this.logger.debug({ err: error }, 'Audit: cannot follow stream listeners; written records are always published');
+      });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -141,6 +156,9 @@ export class AuditWriter implements OnModuleInit, OnModuleDestroy {
     if (this.closing) return this.closing;
     this.closed = true;
     clearTimeout(this.timer);
+    const hello = this.unsubscribeHello;
+    this.unsubscribeHello = undefined;
+    void hello?.().catch(() => undefined);
     this.closing = (async () => {
       await this.running?.catch(() => undefined);
       const deadline = Date.now() + this.shutdownTimeoutMs;
@@ -246,13 +264,23 @@ export class AuditWriter implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Announces written records to every instance's `/audit/stream` subscribers. Fire and forget. */
+  /**
+   * Announces written records to every instance's `/audit/stream` subscribers. Fire and forget.
+   * When a publish reaches nobody, publishing pauses for {@link QUIET_MS} (summaries are not even
+   * built) until an instance that starts listening says hello on the hello channel.
+   */
   private publish(records: ChainedAuditRecord[]): void {
+    if (!this.helloFailed && Date.now() < this.quietUntil) return;
     for (let i = 0; i < records.length; i += PUBLISH_CHUNK) {
       const message = JSON.stringify(records.slice(i, i + PUBLISH_CHUNK).map(summaryOfRecord));
-      this.store.publish(AUDIT_STREAM_CHANNEL, message).catch((error: unknown) => {
-        this.logger.debug({ err: error }, 'Audit: could not publish written records to the stream channel');
-      });
+      this.store.publish(AUDIT_STREAM_CHANNEL, message).then(
+        (receivers) => {
+          if (receivers === 0 && this.unsubscribeHello) this.quietUntil = Date.now() + QUIET_MS;
+        },
+        (error: unknown) => {
+          this.logger.debug({ err: error }, 'Audit: could not publish written records to the stream channel');
+        },
+      );
     }
   }
 

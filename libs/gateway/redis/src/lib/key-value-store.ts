@@ -121,8 +121,8 @@ export abstract class KeyValueStore {
   /** Remaining TTL in ms; -1 when the key has no TTL, -2 when it does not exist. */
   abstract pttl(key: string): Promise<number>;
 
-  /** Publishes a message to every subscriber of `channel` on every instance. */
-  abstract publish(channel: string, message: string): Promise<void>;
+  /** Publishes a message to every subscriber of `channel` on every instance; resolves to how many received it. */
+  abstract publish(channel: string, message: string): Promise<number>;
 
   /** Subscribes `handler` to `channel`; resolves once the subscription is active. */
   abstract subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe>;

@@ -145,9 +145,9 @@ export class MemoryKeyValueStore extends KeyValueStore {
     return Math.max(0, entry.expiresAt - this.clock());
   }
 
-  async publish(channel: string, message: string): Promise<void> {
+  async publish(channel: string, message: string): Promise<number> {
     const handlers = this.channels.get(channel);
-    if (!handlers || handlers.size === 0) return;
+    if (!handlers || handlers.size === 0) return 0;
     // Snapshot now (like Redis: subscribers at publish time), deliver asynchronously.
     const targets = [...handlers];
     setImmediate(() => {
@@ -160,6 +160,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
         }
       }
     });
+    return targets.length;
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {

@@ -234,8 +234,8 @@ export class RedisKeyValueStore extends KeyValueStore {
     return this.client.pttl(key);
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.channelName(channel), message);
+  async publish(channel: string, message: string): Promise<number> {
+    return this.client.publish(this.channelName(channel), message);
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<Unsubscribe> {
