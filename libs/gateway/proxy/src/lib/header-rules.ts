@@ -41,7 +41,10 @@ const DROPPED_RESPONSE = new Set([
   'date',
 ]);
 
-function connectionListed(raw: string | string[] | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+function connectionListed(raw: string | string[] | undefined): ReadonlySet<string> {
+  if (raw === undefined || raw === 'keep-alive' || raw === 'close') return NONE;
   const out = new Set<string>();
   const values = Array.isArray(raw) ? raw : raw ? [raw] : [];
   for (const v of values) for (const name of v.split(',')) if (name.trim()) out.add(name.trim().toLowerCase());
