@@ -115,6 +115,9 @@ async function main() {
     AILINK_LOG_LEVEL: 'warn',
     AILINK_ACCESS_LOG: 'false',
     AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1',
+    // No implicit per-token limit (600/min by default): each lane measures what it names; the
+    // governed lane carries its own rate-limit policy.
+    AILINK_DEFAULT_RPM: '0',
     AILINK_REDIS_KEY_PREFIX: `bench${randomBytes(3).toString('hex')}:`,
     ...(MODE === 'external'
       ? {
@@ -137,7 +140,7 @@ async function main() {
       body: JSON.stringify(body),
     });
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-    return r.json();
+    return r.status === 204 ? undefined : r.json();
   };
   const credential = await api('POST', '/credentials', {
     name: 'bench-openai',
@@ -147,10 +150,45 @@ async function main() {
   const token = await api('POST', '/tokens', { name: 'bench', upstream_url: upstream, credential_id: credential.id });
   const bearer = `Bearer ${token.token_id}`;
 
+  // The governed lane (governance issue): three policies — a path/method rule, a rate limit high
+  // enough never to trigger, a body-field rule — and a spend cap, audit on as everywhere.
+  const policies = [
+    {
+      name: 'bench-path-method',
+      rules: [
+        {
+          when: {
+            all: [
+              { field: 'request.method', op: 'eq', value: 'DELETE' },
+              { field: 'request.path', op: 'glob', value: '/v1/files/*' },
+            ],
+          },
+          then: { action: 'deny', status: 403, message: 'file deletion is not allowed' },
+        },
+      ],
+    },
+    { name: 'bench-rate-limit', rules: [{ then: { action: 'rate_limit', window: '60s', max_requests: 100000 } }] },
+    {
+      name: 'bench-body-field',
+      rules: [{ when: { field: 'request.body.model', op: 'starts_with', value: 'gpt-3' }, then: { action: 'deny', status: 403 } }],
+    },
+  ];
+  const policyIds = [];
+  for (const policy of policies) policyIds.push((await api('POST', '/policies', policy)).id);
+  const governed = await api('POST', '/tokens', {
+    name: 'bench-governed',
+    upstream_url: upstream,
+    credential_id: credential.id,
+    policy_ids: policyIds,
+  });
+  await api('PUT', `/tokens/${governed.id}/spend`, { period: 'monthly', limit_usd: 100_000 });
+  const governedBearer = `Bearer ${governed.token_id}`;
+
   const lanes = [
     { name: 'direct', url: `${upstream}/v1/chat/completions`, auth: '-' },
     { name: 'bare-proxy', url: `http://127.0.0.1:${barePort}/v1/chat/completions`, auth: '-' },
     { name: 'gateway', url: `${gwBase}/v1/chat/completions`, auth: bearer },
+    { name: 'governed', url: `${gwBase}/v1/chat/completions`, auth: governedBearer },
   ];
   const results = {};
   for (const lane of lanes.filter((l) => LANES.length === 0 || LANES.includes(l.name))) {
@@ -183,7 +221,10 @@ async function main() {
   const d = results.direct;
   const b = results['bare-proxy'];
   const g = results.gateway;
+  const gov = results.governed;
   const summary = {
+    governed_added_p50_ms_c1: gov.c1_p50 - d.c1_p50,
+    governed_throughput_ratio_c50: gov.c50_rps / b.c50_rps,
     added_p50_ms_c1: { bare: b.c1_p50 - d.c1_p50, gateway: g.c1_p50 - d.c1_p50 },
     added_p99_ms_c1: { bare: b.c1_p99 - d.c1_p99, gateway: g.c1_p99 - d.c1_p99 },
     throughput_ratio_c50: g.c50_rps / b.c50_rps,
@@ -204,10 +245,11 @@ async function main() {
     `- added p99 latency at 1 connection: bare ${f(summary.added_p99_ms_c1.bare)} ms, gateway ${f(summary.added_p99_ms_c1.gateway)} ms`,
     `- throughput at 50 connections, gateway / bare proxy: ${(summary.throughput_ratio_c50 * 100).toFixed(1)} % (target ≥ 50 % → ${summary.throughput_ratio_c50 >= 0.5 ? 'met' : 'NOT met'})`,
     `- streaming time to first byte added: bare ${f(summary.ttfb_added_ms.bare)} ms, gateway ${f(summary.ttfb_added_ms.gateway)} ms (target: gateway ≤ bare + 1 ms → ${summary.ttfb_added_ms.gateway <= summary.ttfb_added_ms.bare + 1 ? 'met' : 'NOT met'})`,
+    `- governed lane (3 policies, rate limit, spend cap): added p50 at 1 connection ${f(summary.governed_added_p50_ms_c1)} ms (target ≤ bare + 0.8 ms → ${summary.governed_added_p50_ms_c1 <= summary.added_p50_ms_c1.bare + 0.8 ? 'met' : 'NOT met'}); throughput at 50 connections ${(summary.governed_throughput_ratio_c50 * 100).toFixed(1)} % of the bare proxy (target ≥ 35 % → ${summary.governed_throughput_ratio_c50 >= 0.35 ? 'met' : 'NOT met'})`,
     `- gateway RSS after the run: ${f(gwRss, 0)} MB`,
   ].join('\n');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, mode ${MODE}, taskset ${hasTaskset ? 'gateway/bare proxy on CPU 0, mock + load generator on CPU 1' : 'unavailable'}`;
-  const report = `## Run ${new Date().toISOString()}\n\nMachine: ${machine}. Cells of ${SECONDS} s after ${WARMUP} s warm-up, ${REPEATS} repeats, medians. POST /v1/chat/completions (non-streaming JSON; TTFB with \`stream: true\`), virtual token + credential injection on the gateway lane.\n\n${table}\n\n${verdict}\n`;
+  const report = `## Run ${new Date().toISOString()}\n\nMachine: ${machine}. Cells of ${SECONDS} s after ${WARMUP} s warm-up, ${REPEATS} repeats, medians. POST /v1/chat/completions (non-streaming JSON; TTFB with \`stream: true\`), virtual token + credential injection on the gateway lane; the governed lane adds three policies (path/method deny rule, a 100 000/min rate limit, a body-field rule) and a monthly spend cap; audit at the default log level (scrubbed bodies) on both.\n\n${table}\n\n${verdict}\n`;
   log('\n' + report);
   writeFileSync(join(root, 'bench', 'last-run.md'), report);
   log(`\nWrote bench/last-run.md (${JSON.stringify(summary)})`);
