@@ -32,7 +32,8 @@ export async function startGateway(options: StartOptions = {}): Promise<GatewayP
   if (!existsSync(GATEWAY_MAIN)) throw new Error(`${GATEWAY_MAIN} is missing: build first (npx nx run-many -t build -p gateway portal)`);
   const mode = options.mode ?? 'external';
   if (mode === 'external') await migrateTestDatabase();
-  const port = await freePort();
+  // A caller that must know the port before the start (e.g. for AILINK_PUBLIC_URL) passes AILINK_PORT.
+  const port = options.env?.['AILINK_PORT'] ? Number(options.env['AILINK_PORT']) : await freePort();
   const adminKey = options.env?.['AILINK_ADMIN_KEY'] ?? `test_admin_${randomBytes(16).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'ailink-e2e-'));
   const env: Record<string, string | undefined> = {

@@ -16,6 +16,11 @@ import { ProxyModule } from '@ailink/gateway-proxy';
 import { SpendModule } from '@ailink/gateway-spend';
 import { AuditModule } from '@ailink/gateway-audit';
 import { PoliciesModule } from '@ailink/gateway-policy';
+import { RateLimitModule } from '@ailink/gateway-rate-limit';
+import { AdminAuditModule } from '@ailink/gateway-admin-audit';
+import { IdentityModule } from '@ailink/gateway-identity';
+import { ApprovalsModule } from '@ailink/gateway-approvals';
+import { EventsModule } from '@ailink/gateway-events';
 import { PROXY_PIPELINE } from './proxy-pipeline';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { ALL_ENTITIES } from './entities';
@@ -44,7 +49,12 @@ export class AppModule {
         AuditModule,
         PoliciesModule,
         SpendModule,
+        RateLimitModule,
+        AdminAuditModule,
+        IdentityModule,
+        ApprovalsModule,
         ProxyModule.forRoot(PROXY_PIPELINE),
+        EventsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };

@@ -6,6 +6,9 @@ import { SERVICES_ENTITIES } from '@ailink/gateway-services';
 import { AUTH_ENTITIES } from '@ailink/gateway-auth';
 import { POLICIES_ENTITIES } from '@ailink/gateway-policy';
 import { SPEND_ENTITIES } from '@ailink/gateway-spend';
+import { ADMIN_AUDIT_ENTITIES } from '@ailink/gateway-admin-audit';
+import { IDENTITY_ENTITIES } from '@ailink/gateway-identity';
+import { APPROVALS_ENTITIES } from '@ailink/gateway-approvals';
 
 /** Every TypeORM entity of the gateway, in one visible place (also used by the entity/migration check). */
 export const ALL_ENTITIES = [
@@ -17,4 +20,7 @@ export const ALL_ENTITIES = [
   ...AUTH_ENTITIES,
   ...POLICIES_ENTITIES,
   ...SPEND_ENTITIES,
+  ...ADMIN_AUDIT_ENTITIES,
+  ...IDENTITY_ENTITIES,
+  ...APPROVALS_ENTITIES,
 ];

@@ -13,6 +13,8 @@ import { managementRouteCatalogue, type CatalogueRoute } from './management-rout
 
 const OPERATIONS = new Set(['/healthz', '/readyz', '/metrics']);
 const ADMIN_KEY = 'org-isolation-admin-key-0123456789';
+/** The `X-Session-Id` of the first organisation's proxied request. */
+const ISOLATION_SESSION = 'isolation-session';
 type Json = any;
 
 /** The first organisation's resources the intruder aims at. */
@@ -26,6 +28,11 @@ interface Targets {
   apiKey: string;
   policy: string;
   pricing: string;
+  team: string;
+  group: string;
+  user: string;
+  oidcProvider: string;
+  adminAudit: string;
 }
 
 /** One request of the intruder and what must come back. */
@@ -131,6 +138,15 @@ const PROBES: Record<string, (t: Targets) => Probe[]> = {
     { url: `/audit/${t.audit}?project_id=${t.project}`, expect: 404 },
   ],
   'GET /api/v1/audit/stream': (t) => [{ url: `/audit/stream?project_id=${t.project}`, expect: 404 }],
+  'GET /api/v1/audit/admin': (t) => [
+    {
+      url: '/audit/admin?limit=200',
+      expect: { listWithout: [t.adminAudit, t.project, t.token, t.credential, t.service, t.apiKey, t.policy] },
+    },
+    { url: `/audit/admin?org_id=${DEFAULT_ORG_ID}`, expect: 404 },
+    { url: `/audit/admin?project_id=${t.project}`, expect: 404 },
+  ],
+  'GET /api/v1/audit/admin/:id': (t) => [{ url: `/audit/admin/${t.adminAudit}`, expect: 404 }],
   'GET /api/v1/health/upstreams': (t) => [{ url: '/health/upstreams', expect: { listWithout: [t.token] } }],
   'GET /api/v1/policies': (t) => [
     { url: `/policies?project_id=${t.project}`, expect: 404 },
@@ -144,6 +160,7 @@ const PROBES: Record<string, (t: Targets) => Probe[]> = {
   'PUT /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, body: { name: 'hijacked', rules: [] }, expect: 404 }],
   'DELETE /api/v1/policies/:id': (t) => [{ url: `/policies/${t.policy}`, expect: 404 }],
   'GET /api/v1/policies/:id/versions': (t) => [{ url: `/policies/${t.policy}/versions`, expect: 404 }],
+  'GET /api/v1/policies/:id/shadow-report': (t) => [{ url: `/policies/${t.policy}/shadow-report`, expect: 404 }],
   'GET /api/v1/tokens/:id/spend': (t) => [
     { url: `/tokens/${t.token}/spend`, expect: 404 },
     { url: `/tokens/${t.tokenSecret}/spend`, expect: 404 },
@@ -165,6 +182,65 @@ const PROBES: Record<string, (t: Targets) => Probe[]> = {
     { url: '/pricing', body: { provider: 'openai', model_pattern: 'gpt-4o*', input_per_m: 0, output_per_m: 0 }, expect: { status: 200 } },
   ],
   'DELETE /api/v1/pricing/:id': (t) => [{ url: `/pricing/${t.pricing}`, expect: 404 }],
+  'GET /api/v1/teams': (t) => [{ url: '/teams', expect: { listWithout: [t.team] } }],
+  // Creates a team of the caller's own organisation.
+  'POST /api/v1/teams': () => [{ url: '/teams', body: { name: `own ${randomUUID()}` }, expect: { status: 200 } }],
+  'PUT /api/v1/teams/:id': (t) => [{ url: `/teams/${t.team}`, body: { name: 'hijacked', allowed_models: ['*'] }, expect: 404 }],
+  'DELETE /api/v1/teams/:id': (t) => [{ url: `/teams/${t.team}`, expect: 404 }],
+  'GET /api/v1/teams/:id/members': (t) => [{ url: `/teams/${t.team}/members`, expect: 404 }],
+  'POST /api/v1/teams/:id/members': (t) => [{ url: `/teams/${t.team}/members`, body: { user_id: t.user }, expect: 404 }],
+  'DELETE /api/v1/teams/:id/members/:user_id': (t) => [{ url: `/teams/${t.team}/members/${t.user}`, expect: 404 }],
+  'GET /api/v1/teams/:id/spend': (t) => [{ url: `/teams/${t.team}/spend`, expect: 404 }],
+  'GET /api/v1/model-access-groups': (t) => [
+    { url: `/model-access-groups?project_id=${t.project}`, expect: 404 },
+    { url: '/model-access-groups', expect: { listWithout: [t.group] } },
+  ],
+  'POST /api/v1/model-access-groups': (t) => [
+    { url: '/model-access-groups', body: { name: 'planted', models: ['*'], project_id: t.project }, expect: 404 },
+  ],
+  'PUT /api/v1/model-access-groups/:id': (t) => [{ url: `/model-access-groups/${t.group}`, body: { models: ['*'] }, expect: 404 }],
+  'DELETE /api/v1/model-access-groups/:id': (t) => [{ url: `/model-access-groups/${t.group}`, expect: 404 }],
+  'GET /api/v1/users': (t) => [{ url: '/users', expect: { listWithout: [t.user] } }],
+  // Emails are unique per organisation: the first organisation's user does not block the same email here.
+  'POST /api/v1/users': () => [{ url: '/users', body: { email: 'isolated.user@example.com', role: 'member' }, expect: { status: 201 } }],
+  'GET /api/v1/oidc/providers': (t) => [{ url: '/oidc/providers', expect: { listWithout: [t.oidcProvider] } }],
+  'POST /api/v1/oidc/providers': (t) => [
+    // Mapping a group to the first organisation's team: unknown there.
+    {
+      url: '/oidc/providers',
+      body: { ...ISOLATION_PROVIDER, claim_mapping: { group_teams: { staff: t.team } } },
+      expect: { status: 422 },
+    },
+    // Issuers are unique per organisation: the same issuer is the intruder's own provider.
+    { url: '/oidc/providers', body: ISOLATION_PROVIDER, expect: { status: 201 } },
+  ],
+  'GET /api/v1/oidc/providers/:id': (t) => [{ url: `/oidc/providers/${t.oidcProvider}`, expect: 404 }],
+  'PATCH /api/v1/oidc/providers/:id': (t) => [{ url: `/oidc/providers/${t.oidcProvider}`, body: { enabled: false }, expect: 404 }],
+  'PUT /api/v1/oidc/providers/:id': (t) => [{ url: `/oidc/providers/${t.oidcProvider}`, body: { default_role: 'admin' }, expect: 404 }],
+  'DELETE /api/v1/oidc/providers/:id': (t) => [{ url: `/oidc/providers/${t.oidcProvider}`, expect: 404 }],
+  // Fetches a discovery document the caller names: reads nothing of any organisation.
+  'POST /api/v1/oidc/providers/test': () => [
+    { url: '/oidc/providers/test', body: { issuer_url: 'http://127.0.0.1:9' }, expect: { status: 200 } },
+  ],
+  'GET /api/v1/sessions/:id/entity': (t) => [
+    { url: `/sessions/${ISOLATION_SESSION}/entity?project_id=${t.project}`, expect: 404 },
+    { url: `/sessions/${ISOLATION_SESSION}/entity`, expect: 404 },
+  ],
+  'PATCH /api/v1/sessions/:id/status': (t) => [
+    { url: `/sessions/${ISOLATION_SESSION}/status?project_id=${t.project}`, body: { status: 'paused' }, expect: 404 },
+  ],
+  'PUT /api/v1/sessions/:id/spend-cap': (t) => [
+    { url: `/sessions/${ISOLATION_SESSION}/spend-cap?project_id=${t.project}`, body: { spend_cap_usd: 0 }, expect: 404 },
+  ],
+};
+
+/** An OIDC provider with an explicit `jwks_uri`, so creating it fetches nothing. */
+const ISOLATION_PROVIDER = {
+  name: 'Isolation IdP',
+  issuer_url: 'https://idp.isolation.example',
+  client_id: 'ailink',
+  client_secret: 'first-org-client-secret',
+  jwks_uri: 'https://idp.isolation.example/jwks',
 };
 
 /**
@@ -175,6 +251,8 @@ const NOT_ORGANISATION_DATA = new Set([
   'GET /api/v1/system/master-key',
   'POST /api/v1/system/master-key/rotate',
   'GET /api/v1/auth/whoami',
+  'GET /api/v1/auth/session',
+  'POST /api/v1/auth/logout',
 ]);
 
 /**
@@ -242,8 +320,17 @@ describe('organisation isolation (every management route)', () => {
         audit: await rows('audit_logs', targets.audit),
         policy: await rows('policies', targets.policy),
         pricing: await rows('model_pricing', targets.pricing),
+        team: await rows('teams', targets.team),
+        group: await rows('model_access_groups', targets.group),
+        user: await rows('users', targets.user),
+        oidcProvider: await rows('oidc_providers', targets.oidcProvider),
+        members: (await ds.query(`SELECT user_id, role, source FROM team_members WHERE team_id = $1`, [targets.team])) as unknown[],
       },
       policy: (await admin('GET', `/policies/${targets.policy}`)).json,
+      session: await ds.query(`SELECT status, spend_cap_usd FROM sessions WHERE project_id = $1 AND session_id = $2`, [
+        targets.project,
+        ISOLATION_SESSION,
+      ]),
       counts: await ds.query(
         `SELECT (SELECT count(*)::int FROM tokens WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS tokens,
                 (SELECT count(*)::int FROM credentials WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS credentials,
@@ -301,6 +388,14 @@ describe('organisation isolation (every management route)', () => {
       output_per_m: 2,
     });
     if (pricing.status !== 200) throw new Error(`PUT /pricing: ${pricing.status} ${pricing.text}`);
+    const team = await admin('POST', '/teams', { name: `first-org-team ${randomUUID()}`, allowed_models: ['gpt-4o*'] });
+    if (team.status !== 200) throw new Error(`POST /teams: ${team.status} ${team.text}`);
+    const group = await admin('POST', '/model-access-groups', { name: 'first-org-group', models: ['gpt-4o*'], project_id: project.id });
+    if (group.status !== 200) throw new Error(`POST /model-access-groups: ${group.status} ${group.text}`);
+    const user = await created('POST', '/users', { email: 'isolated.user@example.com', role: 'member' });
+    const member = await admin('POST', `/teams/${team.json.id}/members`, { user_id: user.id });
+    if (member.status !== 200) throw new Error(`POST /teams/{id}/members: ${member.status} ${member.text}`);
+    const oidcProvider = await created('POST', '/oidc/providers', ISOLATION_PROVIDER);
     const audit = randomUUID();
     await ds.query(
       `INSERT INTO audit_logs (id, seq, project_id, request_id, token_id, method, path, prev_hash, hash)
@@ -317,7 +412,26 @@ describe('organisation isolation (every management route)', () => {
       apiKey: apiKey.id,
       policy: policy.id,
       pricing: pricing.json.id,
+      team: team.json.id,
+      group: group.json.id,
+      user: user.id,
+      oidcProvider: oidcProvider.id,
+      adminAudit: '',
     };
+    // The admin audit entry of the project's creation is written in the background: wait for it.
+    const adminAuditDeadline = Date.now() + 10_000;
+    for (;;) {
+      const rows: { id: string }[] = await ds.query(
+        `SELECT id::text AS id FROM admin_audit_log WHERE resource_kind = 'project' AND resource_id = $1`,
+        [project.id],
+      );
+      if (rows[0]) {
+        targets.adminAudit = rows[0].id;
+        break;
+      }
+      if (Date.now() > adminAuditDeadline) throw new Error('the project creation was not in the admin audit trail within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // One proxied request, so that the instance holds breaker state for the first organisation's token.
     const proxied = await app
       .getHttpAdapter()
@@ -325,7 +439,7 @@ describe('organisation isolation (every management route)', () => {
       .inject({
         method: 'POST',
         url: '/v1/chat/completions',
-        headers: { authorization: `Bearer ${token.token_id}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${token.token_id}`, 'content-type': 'application/json', 'x-session-id': ISOLATION_SESSION },
         payload: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
       });
     expect(proxied.statusCode).toBe(200);
@@ -393,7 +507,7 @@ describe('organisation isolation (every management route)', () => {
           const leaked = probe.expect.listWithout.filter((id) => response.text.includes(id));
           if (response.status !== 200 || leaked.length > 0) failures.push(`${where}: ${response.status}, leaks ${leaked.join(', ')}`);
         }
-        for (const secret of [targets.tokenSecret, 'sk-first-org']) {
+        for (const secret of [targets.tokenSecret, 'sk-first-org', ISOLATION_PROVIDER.client_secret]) {
           if (response.text.includes(secret)) failures.push(`${where}: response contains a secret`);
         }
       }

@@ -4,16 +4,39 @@ import { ResolveServiceStage } from '@ailink/gateway-services';
 import { InjectCredentialStage } from '@ailink/gateway-credentials';
 import { AuditHook } from '@ailink/gateway-audit';
 import { SpendSettleHook, SpendStage } from '@ailink/gateway-spend';
+import { PolicyActionsStage, PolicyAsyncHook, PolicyEvaluateStage, PolicyResponseStage } from '@ailink/gateway-policy';
+import { ClientIpStage, RateLimitStage } from '@ailink/gateway-rate-limit';
+import { ModelAccessStage } from '@ailink/gateway-identity';
+import { ApprovalConsumeStage, ApprovalStage } from '@ailink/gateway-approvals';
 
 /**
  * The proxy pipeline, in order — the one place that decides it (proxy.md §7).
- *   stages:        resolve token → resolve service → spend reservation → (policies, guardrails, rate limits: later issues)
+ *   stages:        resolve token → resolve service → client ip (trusted proxies) → policy evaluate (steps 5–6: conditions
+ *                  on the request as it arrived) → rate limit (step 7: every fired and default limit plus usage counters in
+ *                  one Lua call) → policy actions (step 8: deny, log, tag, throttle, …) → model access (step 9: token,
+ *                  access groups, team) → human approval (step 11: wait or 202) → spend reservation (step 15)
+ *                  → approval consumption (step 16)
+ *                  → (guardrails, …: later issues)
  *   attemptStages: after each attempt's target selection: inject the credential
- *   completions:   after the response (for a stream: after it ended): spend settlement (sets the cost), then audit
+ *   responseStages: on the upstream response before it is sent (steps 19–20): the post-phase policies
+ *   completions:   after the response (for a stream: after it ended): spend settlement (sets the cost), async policy
+ *                  rules (their findings go on the record), then audit
  * Target selection, retries, breakers, forwarding and streaming are the proxy library's own steps.
  */
 export const PROXY_PIPELINE: ProxyPipelineDefinition = {
-  stages: [ResolveTokenStage, ResolveServiceStage, SpendStage],
+  stages: [
+    ResolveTokenStage,
+    ResolveServiceStage,
+    ClientIpStage,
+    PolicyEvaluateStage,
+    RateLimitStage,
+    PolicyActionsStage,
+    ModelAccessStage,
+    ApprovalStage,
+    SpendStage,
+    ApprovalConsumeStage,
+  ],
   attemptStages: [InjectCredentialStage],
-  completions: [SpendSettleHook, AuditHook],
+  responseStages: [PolicyResponseStage],
+  completions: [SpendSettleHook, PolicyAsyncHook, AuditHook],
 };

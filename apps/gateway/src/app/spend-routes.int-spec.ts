@@ -24,6 +24,10 @@ describe('spend and pricing routes (the whole gateway)', () => {
   let app: NestFastifyApplication;
   let ds: DataSource;
   let token: { id: string; token_id: string };
+  // An organisation of its own (created in SQL, like the library tests do), so that nothing here
+  // changes the default organisation other tests look at.
+  const orgId = randomUUID();
+  const projectId = randomUUID();
   const pricingIds: string[] = [];
 
   async function inject(method: string, url: string, headers: Record<string, string>, body?: unknown) {
@@ -87,13 +91,20 @@ describe('spend and pricing routes (the whole gateway)', () => {
     );
     app = await createGateway(config, pino({ level: 'silent' }));
     ds = app.get(DataSource);
-    const created = await admin('POST', '/tokens', { name: `spend-routes ${randomUUID()}`, upstream_url: `${upstream.url}/v1` });
+    await ds.query(`INSERT INTO organizations (id, name) VALUES ($1, 'spend-routes')`, [orgId]);
+    await ds.query(`INSERT INTO projects (id, org_id, name) VALUES ($1, $2, 'spend-routes')`, [projectId, orgId]);
+    const created = await admin('POST', '/tokens', {
+      name: `spend-routes ${randomUUID()}`,
+      upstream_url: `${upstream.url}/v1`,
+      project_id: projectId,
+    });
     expect(created.status).toBe(201);
     token = created.json;
   }, 60_000);
 
   afterAll(async () => {
     if (pricingIds.length) await ds?.query('DELETE FROM model_pricing WHERE id = ANY($1::uuid[])', [pricingIds]);
+    await ds?.query('DELETE FROM organizations WHERE id = $1', [orgId]);
     await app?.close();
     await upstream.stop();
     await deleteRedisPrefix(keyPrefix);
@@ -251,11 +262,7 @@ describe('spend and pricing routes (the whole gateway)', () => {
   });
 
   it('PUT/GET/DELETE /projects/{id}/budget; a hard cap of 0 refuses priced requests with the project header scope', async () => {
-    // A project of its own: a hard cap on the default project would refuse other tests' requests.
-    const project = await admin('POST', '/projects', { name: `spend-routes ${randomUUID()}` });
-    expect(project.status).toBe(201);
-    const projectId: string = project.json.id;
-    const own = (await admin('POST', '/tokens', { name: 'budgeted', upstream_url: `${upstream.url}/v1`, project_id: projectId })).json;
+    const own = token;
     const put = await admin('PUT', `/projects/${projectId}/budget`, { warn_threshold_usd: '5', hard_cap_usd: 0, reset_period: 'monthly' });
     expect(put.status).toBe(200);
     expect(put.json).toEqual({
@@ -263,7 +270,7 @@ describe('spend and pricing routes (the whole gateway)', () => {
       warn_threshold_usd: '5.000000',
       hard_cap_usd: '0.000000',
       reset_period: 'monthly',
-      current_usd: 0,
+      current_usd: expect.any(Number),
       period_key: new Date().toISOString().slice(0, 7),
     });
     const refused = await chat(own.token_id);
@@ -284,11 +291,77 @@ describe('spend and pricing routes (the whole gateway)', () => {
     expect(raised.json.hard_cap_usd).toBe('10.000000');
     const admitted = await chat(own.token_id);
     expect(admitted.status).toBe(200);
-    expect(admitted.headers['x-ailink-budget-remaining-project']).toBe('9.9989');
+    expect(admitted.headers['x-ailink-budget-remaining-project']).toMatch(/^9\.99\d{2}$/);
     expect((await admin('DELETE', `/projects/${projectId}/budget`)).status).toBe(204);
     expect((await admin('GET', `/projects/${projectId}/budget`)).status).toBe(404);
     const free = await chat(own.token_id);
     expect(free.status).toBe(200);
     expect(free.headers['x-ailink-budget-remaining-project']).toBeUndefined();
+  });
+
+  it('sessions: first use creates the entity; PATCH status pauses (403 policy_denied) and completes; PUT spend-cap', async () => {
+    const sid = `routes-${randomUUID()}`;
+    const first = await inject(
+      'POST',
+      '/v1/chat/completions',
+      { authorization: `Bearer ${token.token_id}`, 'x-session-id': sid, 'x-properties': '{"run":7}' },
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'hi' }],
+      },
+    );
+    expect(first.status).toBe(200);
+    const entity = await admin('GET', `/sessions/${sid}/entity?project_id=${projectId}`);
+    expect(entity.status).toBe(200);
+    expect(entity.json).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      session_id: sid,
+      project_id: projectId,
+      token_id: token.id,
+      status: 'active',
+      spend_cap_usd: null,
+      total_cost_usd: expect.stringMatching(/^\d+\.\d{6}$/),
+      total_tokens: expect.any(Number),
+      total_requests: expect.any(Number),
+      metadata: { run: 7 },
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      completed_at: null,
+    });
+    const paused = await admin('PATCH', `/sessions/${sid}/status?project_id=${projectId}`, { status: 'paused' });
+    expect(paused.json.status).toBe('paused');
+    const refused = await inject(
+      'POST',
+      '/v1/chat/completions',
+      { authorization: `Bearer ${token.token_id}`, 'x-session-id': sid },
+      { model: 'gpt-4o-mini', messages: [] },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.json.error).toMatchObject({ code: 'policy_denied', type: 'permission_error', details: { reason: 'session_paused' } });
+    expect((await admin('PATCH', `/sessions/${sid}/status?project_id=${projectId}`, { status: 'active' })).status).toBe(200);
+    const capped = await admin('PUT', `/sessions/${sid}/spend-cap?project_id=${projectId}`, { spend_cap_usd: 0 });
+    expect(capped.json.spend_cap_usd).toBe('0.000000');
+    const overCap = await chat(token.token_id, {});
+    expect(overCap.status).toBe(200); // no session header: the session cap does not apply
+    const sessionCapped = await inject(
+      'POST',
+      '/v1/chat/completions',
+      { authorization: `Bearer ${token.token_id}`, 'x-session-id': sid },
+      { model: 'gpt-4o-mini', messages: [] },
+    );
+    expect(sessionCapped.status).toBe(402);
+    expect(sessionCapped.json.error.details).toMatchObject({ scope: 'session', limit_usd: 0 });
+    const done = await admin('PATCH', `/sessions/${sid}/status?project_id=${projectId}`, { status: 'completed' });
+    expect(done.json).toMatchObject({ status: 'completed', completed_at: expect.any(String) });
+    expect((await admin('PATCH', `/sessions/${sid}/status?project_id=${projectId}`, { status: 'active' })).status).toBe(422);
+    expect((await admin('PATCH', `/sessions/${sid}/status?project_id=${projectId}`, { status: 'bogus' })).status).toBe(422);
+    const after = await inject(
+      'POST',
+      '/v1/chat/completions',
+      { authorization: `Bearer ${token.token_id}`, 'x-session-id': sid },
+      { model: 'gpt-4o-mini', messages: [] },
+    );
+    expect(after.json.error.details).toEqual({ reason: 'session_completed' });
+    expect((await admin('GET', '/sessions/unknown-session/entity')).status).toBe(404);
   });
 });

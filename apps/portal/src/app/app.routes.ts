@@ -25,8 +25,21 @@ export const appRoutes: Route[] = [
       { path: 'tokens', loadChildren: () => import('./tokens/tokens.routes').then((m) => m.TOKENS_ROUTES) },
       { path: 'credentials', loadChildren: () => import('./credentials/credentials.routes').then((m) => m.CREDENTIALS_ROUTES) },
       { path: 'services', loadChildren: () => import('./services/services.routes').then((m) => m.SERVICES_ROUTES) },
+      { path: 'policies', loadChildren: () => import('./policies/policies.routes').then((m) => m.POLICIES_ROUTES) },
       { path: 'audit', loadChildren: () => import('./audit/audit.routes').then((m) => m.AUDIT_ROUTES) },
+      { path: 'spend', loadChildren: () => import('./spend/spend.routes').then((m) => m.SPEND_ROUTES) },
+      {
+        path: 'admin-activity',
+        loadChildren: () => import('./admin-activity/admin-activity.routes').then((m) => m.ADMIN_ACTIVITY_ROUTES),
+      },
       { path: 'identity/api-keys', loadChildren: () => import('./api-keys/api-keys.routes').then((m) => m.API_KEYS_ROUTES) },
+      { path: 'identity/users', loadChildren: () => import('./identity/identity.routes').then((m) => m.USERS_ROUTES) },
+      { path: 'identity/teams', loadChildren: () => import('./identity/identity.routes').then((m) => m.TEAMS_ROUTES) },
+      { path: 'identity/model-access', loadChildren: () => import('./identity/identity.routes').then((m) => m.MODEL_ACCESS_ROUTES) },
+      {
+        path: 'identity/sso-providers',
+        loadChildren: () => import('./identity/identity.routes').then((m) => m.SSO_PROVIDERS_ROUTES),
+      },
       { path: 'identity', pathMatch: 'full', redirectTo: 'identity/users' },
       ...UNAVAILABLE_AREAS.map(
         (area): Route => ({

@@ -83,7 +83,9 @@ describe('app routes', () => {
       ['/tokens', 'Tokens', 'Tokens · AIlink', ['/api/v1/tokens', '/api/v1/credentials']],
       ['/services', 'Services', 'Services · AIlink', ['/api/v1/services', '/api/v1/credentials']],
       ['/audit', 'Audit log', 'Audit log · AIlink', ['/api/v1/audit?limit=50']],
+      ['/admin-activity', 'Admin activity', 'Admin activity · AIlink', ['/api/v1/audit/admin?limit=50']],
       ['/identity/api-keys', 'API keys', 'API keys · AIlink', ['/api/v1/auth/keys']],
+      ['/policies', 'Policies', 'Policies · AIlink', ['/api/v1/policies']],
     ];
     for (const [url, heading, title, requests] of pages) {
       await harness.navigateByUrl(url);

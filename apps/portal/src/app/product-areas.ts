@@ -48,6 +48,11 @@ export const MAIN_AREAS: readonly ProductArea[] = [
     description: 'Search, stream and verify the hash-chained audit record the gateway keeps for every proxied request.',
   },
   {
+    path: 'admin-activity',
+    label: 'Admin activity',
+    description: 'See who changed what through the Management API, and compare each resource before and after the change.',
+  },
+  {
     path: 'guardrails',
     label: 'Guardrails',
     description:
@@ -82,6 +87,11 @@ export const IDENTITY_AREAS: readonly ProductArea[] = [
     description: 'Group users and tokens into teams with their own budgets, allowed models and tags.',
   },
   {
+    path: 'identity/model-access',
+    label: 'Model access',
+    description: 'Define named groups of model patterns that tokens may call, per project.',
+  },
+  {
     path: 'identity/api-keys',
     label: 'API keys',
     description: 'Mint and revoke management API keys with a role and scopes, for automation and the admin SDKs.',
@@ -101,9 +111,53 @@ export const SETTINGS_AREA: ProductArea = {
 };
 
 /** Areas with real pages in this build (each has its own lazily loaded route tree). */
-export const BUILT_AREA_PATHS: readonly string[] = ['tokens', 'credentials', 'services', 'audit', 'identity/api-keys'];
+export const BUILT_AREA_PATHS: readonly string[] = [
+  'tokens',
+  'credentials',
+  'services',
+  'audit',
+  'identity/api-keys',
+  'identity/users',
+  'identity/teams',
+  'identity/model-access',
+  'identity/sso-providers',
+  'admin-activity',
+  'policies',
+  'spend',
+];
 
 /** Every area that does not exist yet in this build: routed to the not-available page. */
 export const UNAVAILABLE_AREAS: readonly ProductArea[] = [...MAIN_AREAS, ...IDENTITY_AREAS, SETTINGS_AREA].filter(
   (area) => !BUILT_AREA_PATHS.includes(area.path),
 );
+
+/** What the signed-in caller needs to see an area (identity.md §2 scopes; `adminOnly` for the catalogue's R routes). */
+export interface AreaAccess {
+  readonly scope: string;
+  readonly adminOnly?: boolean;
+}
+
+/**
+ * The read access each area's page needs. The navigation hides an area the caller cannot use (the API
+ * refuses it anyway); an area missing here is always shown.
+ */
+export const AREA_ACCESS: Readonly<Record<string, AreaAccess>> = {
+  tokens: { scope: 'tokens:read' },
+  credentials: { scope: 'credentials:read' },
+  services: { scope: 'services:read' },
+  policies: { scope: 'policies:read' },
+  approvals: { scope: 'approvals:read' },
+  spend: { scope: 'tokens:read' },
+  audit: { scope: 'audit:read' },
+  'admin-activity': { scope: 'audit:read' },
+  guardrails: { scope: 'guardrails:read' },
+  'mcp-servers': { scope: 'mcp:read' },
+  webhooks: { scope: 'webhooks:read' },
+  analytics: { scope: 'analytics:read' },
+  'identity/users': { scope: 'keys:manage' },
+  'identity/teams': { scope: 'tokens:read' },
+  'identity/model-access': { scope: 'tokens:read' },
+  'identity/api-keys': { scope: 'keys:manage' },
+  'identity/sso-providers': { scope: 'keys:manage', adminOnly: true },
+  settings: { scope: 'system:read', adminOnly: true },
+};

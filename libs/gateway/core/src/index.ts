@@ -18,3 +18,5 @@ export * from './lib/metrics/metrics-registry';
 export * from './lib/util/random-hex';
 export * from './lib/http/raw-response';
 export * from './lib/config/trusted-proxies';
+export * from './lib/admin-audit/admin-audit-snapshot';
+export * from './lib/auth/authenticators';

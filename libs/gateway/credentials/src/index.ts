@@ -7,3 +7,5 @@ export { defaultInjection } from './lib/credential-injection';
 export { CredentialEntity } from './lib/entities/credential.entity';
 export { RotationLogEntity } from './lib/entities/rotation-log.entity';
 export type { RotationTrigger } from './lib/entities/rotation-log.entity';
+export { CredentialRotationScheduler, ROTATION_LOCK_KEY } from './lib/credential-rotation.scheduler';
+export type { RotationRunResult } from './lib/credential-rotation.scheduler';

@@ -18,3 +18,9 @@ export { evaluatePolicies, retryFromPolicies, shadowOutcomeOf, PolicyEvaluationE
 export type { LoadedPolicy } from './lib/engine/policy-engine';
 export type { PolicyRequestView, PolicyResponseView, PolicyTokenView, PolicyUsageView } from './lib/engine/request-view';
 export { compileRegex, globMatcher, regexMatcher, MAX_REGEX_PROGRAM_SIZE } from './lib/engine/regex';
+export { ShadowReportService } from './lib/shadow-report.service';
+export type { ShadowReportQuery } from './lib/shadow-report.service';
+export { PolicyActionRunner } from './lib/policy-action-runner';
+export { PolicyResponseStage, mustBuffer } from './lib/policy-response.stage';
+export { PolicyAsyncHook } from './lib/policy-async.hook';
+export { PolicyRoutingService, RoutePriceSource, NoRoutePrices } from './lib/routing-environment';

@@ -6,3 +6,5 @@ export * from './lib/circuit-breaker';
 export * from './lib/retry-policy';
 export * from './lib/header-rules';
 export * from './lib/upstream-selector';
+export * from './lib/shared-circuit-breakers';
+export type { SseEventTransform } from './lib/sse-relay';

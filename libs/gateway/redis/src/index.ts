@@ -32,3 +32,12 @@ export type {
   SpendSettleRequest,
   SpendSettleResult,
 } from './lib/spend-counters';
+export { BREAKER_IDLE_TTL_SECS, BREAKER_RATE_WINDOW_SECS } from './lib/breaker-state';
+export type {
+  BreakerClaimResult,
+  BreakerOutcome,
+  BreakerRecordRequest,
+  BreakerRecordResult,
+  BreakerSettings,
+  SharedBreakerStatus,
+} from './lib/breaker-state';

@@ -3,6 +3,8 @@ export { SpendStage, remainingHeader, remainingValue } from './lib/spend.stage';
 export { SpendSettleHook } from './lib/spend-settle.hook';
 export { SpendLedger } from './lib/spend-ledger';
 export { SpendFlusher } from './lib/spend-flusher';
+export { SpendEvents, budgetWarnKey } from './lib/spend-events';
+export type { SpendWatch } from './lib/spend-events';
 export { PricingService } from './lib/pricing/pricing.service';
 export { BUILTIN_PRICES } from './lib/pricing/builtin-prices';
 export type { BuiltinPrice } from './lib/pricing/builtin-prices';

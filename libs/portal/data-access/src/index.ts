@@ -1,6 +1,6 @@
 export { ApiClient, API_BASE, ADMIN_KEY_HEADER, type AuditPage } from './lib/api-client';
 export { ApiError, NETWORK_ERROR_CODE, isErrorEnvelope, toApiError, validationProblems } from './lib/api-error';
-export { apiInterceptor, isApiUrl } from './lib/api.interceptor';
+export { apiInterceptor, isApiUrl, CSRF_HEADER } from './lib/api.interceptor';
 export { AuthSession } from './lib/auth-session';
 export { authGuard, guestGuard, safeReturnUrl, LOGIN_PATH } from './lib/auth.guard';
 export { LOADING, toLoadState, type LoadState } from './lib/load-state';
@@ -8,3 +8,6 @@ export { provideAilinkApi } from './lib/provide-api';
 export { SseClient, SSE_FETCH } from './lib/sse-client';
 export { SseParser, type SseMessage } from './lib/sse-parser';
 export { API_KEY_PREFIX, credentialHeaders } from './lib/admin-key-header';
+export { AdminAuditClient, type AdminAuditPage } from './lib/admin-audit-client';
+export { canUse, scopeCovers } from './lib/permissions';
+export { SpendClient } from './lib/spend-client';

@@ -31,7 +31,13 @@ describe('LoginPage', () => {
     harness = await RouterTestingHarness.create();
   });
 
-  afterEach(() => http.verify());
+  afterEach(() => {
+    // The page asks for the SSO providers once; these tests are about the key form.
+    http.match('/api/v1/auth/sso/providers').forEach((r) => {
+      if (!r.cancelled) r.flush([]);
+    });
+    http.verify();
+  });
 
   function el(): HTMLElement {
     return harness.fixture.nativeElement as HTMLElement;

@@ -68,12 +68,14 @@ describe('Shell', () => {
       ['Approvals', '/approvals'],
       ['Spend', '/spend'],
       ['Audit log', '/audit'],
+      ['Admin activity', '/admin-activity'],
       ['Guardrails', '/guardrails'],
       ['MCP servers', '/mcp-servers'],
       ['Webhooks', '/webhooks'],
       ['Analytics', '/analytics'],
       ['Users', '/identity/users'],
       ['Teams', '/identity/teams'],
+      ['Model access', '/identity/model-access'],
       ['API keys', '/identity/api-keys'],
       ['SSO providers', '/identity/sso-providers'],
       ['Settings', '/settings'],
@@ -86,7 +88,7 @@ describe('Shell', () => {
         .querySelector(`#${group?.getAttribute('aria-labelledby')}`)
         ?.textContent?.trim(),
     ).toBe('Identity');
-    expect(group?.querySelectorAll('a')).toHaveLength(4);
+    expect(group?.querySelectorAll('a')).toHaveLength(5);
   });
 
   it('marks the current area with aria-current="page"', () => {

@@ -7,7 +7,7 @@ import { MatToolbarModule } from '@angular/material/toolbar';
 import { Router, RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 import { AuthSession, LOGIN_PATH } from '@ailink/portal-data-access';
 import { authMethodLabel } from '../auth-method-label';
-import { IDENTITY_AREAS, MAIN_AREAS, SETTINGS_AREA } from '../product-areas';
+import { AREA_ACCESS, IDENTITY_AREAS, MAIN_AREAS, SETTINGS_AREA, type ProductArea } from '../product-areas';
 import { ThemeService } from '../theme';
 
 /** The signed-in layout: toolbar, navigation for every product area, and the page outlet. */
@@ -24,11 +24,12 @@ export class Shell {
   private readonly document = inject(DOCUMENT);
   protected readonly theme = inject(ThemeService);
 
-  protected readonly mainAreas = MAIN_AREAS;
-  protected readonly identityAreas = IDENTITY_AREAS;
-  protected readonly settingsArea = SETTINGS_AREA;
-
   protected readonly identity = this.session.identity;
+  /** The areas the signed-in role can use (whoami's role and scopes); the API enforces access regardless. */
+  protected readonly mainAreas = computed(() => MAIN_AREAS.filter((area) => this.visible(area)));
+  protected readonly identityAreas = computed(() => IDENTITY_AREAS.filter((area) => this.visible(area)));
+  protected readonly settingsArea = SETTINGS_AREA;
+  protected readonly showSettings = computed(() => this.visible(SETTINGS_AREA));
   protected readonly authMethod = computed(() => {
     const who = this.identity();
     return who ? authMethodLabel(who.auth_method) : '';
@@ -38,6 +39,12 @@ export class Shell {
   protected skipToContent(event: Event): void {
     event.preventDefault();
     this.document.getElementById('main-content')?.focus();
+  }
+
+  private visible(area: ProductArea): boolean {
+    this.identity();
+    const access = AREA_ACCESS[area.path];
+    return !access || this.session.can(access.scope, access.adminOnly);
   }
 
   protected signOut(): void {

@@ -16,6 +16,7 @@ import {
   signInForTest,
   typeInto,
 } from '../testing-pages';
+import { flushTokenSpend } from '../spend/spend-testing';
 import { TokenDetailPage } from './token-detail-page';
 
 @Component({ template: '<h1>Tokens list</h1>' })
@@ -56,6 +57,8 @@ describe('TokenDetailPage', () => {
     http.expectOne(`/api/v1/tokens/${TOKEN.id}`).flush(token);
     http.expectOne(`/api/v1/tokens/${TOKEN.id}/circuit-breaker`).flush(cb);
     http.expectOne('/api/v1/credentials').flush([CREDENTIAL]);
+    await settle();
+    flushTokenSpend(http, TOKEN.id);
     await settle();
   }
 

@@ -24,10 +24,11 @@ import { ApiErrorAlert } from '../shared/api-error-alert';
 import { confirmAction } from '../shared/confirm-dialog';
 import { integerValidator } from '../shared/forms';
 import { TOKEN_STATE_LABELS, tokenState } from '../shared/token-state';
+import { TokenSpendSection } from './token-spend-section';
 
 const intValidators = [Validators.required, Validators.min(CIRCUIT_BREAKER_MIN_INTEGER), integerValidator];
 
-/** One token: its fields, the circuit-breaker settings, and revocation. */
+/** One token: its fields, the circuit-breaker settings, revocation, and its spend against caps. */
 @Component({
   selector: 'ailink-token-detail-page',
   imports: [
@@ -41,6 +42,7 @@ const intValidators = [Validators.required, Validators.min(CIRCUIT_BREAKER_MIN_I
     MatInputModule,
     MatProgressBarModule,
     ApiErrorAlert,
+    TokenSpendSection,
   ],
   templateUrl: './token-detail-page.html',
   styleUrl: './token-detail-page.scss',

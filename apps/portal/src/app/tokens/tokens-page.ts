@@ -9,7 +9,7 @@ import { MatProgressBarModule } from '@angular/material/progress-bar';
 import { MatSortModule, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
 import { RouterLink } from '@angular/router';
-import { ApiClient, LOADING, LoadState, toLoadState } from '@ailink/portal-data-access';
+import { ApiClient, AuthSession, LOADING, LoadState, toLoadState } from '@ailink/portal-data-access';
 import type { CreateTokenResponse, CredentialMeta, Token } from '@ailink/shared-contracts';
 import { BehaviorSubject, catchError, filter, of, switchMap } from 'rxjs';
 import { ApiErrorAlert } from '../shared/api-error-alert';
@@ -55,6 +55,12 @@ export class TokensPage {
   private readonly api = inject(ApiClient);
   private readonly dialog = inject(MatDialog);
   private readonly reload$ = new BehaviorSubject<void>(undefined);
+  private readonly session = inject(AuthSession);
+  /** Creating tokens needs `tokens:write`: hidden for roles without it (a ReadOnly user); the API refuses it anyway. */
+  protected readonly canCreate = computed(() => {
+    this.session.identity();
+    return this.session.can('tokens:write');
+  });
 
   protected readonly columns = ['name', 'masked', 'upstream', 'credential', 'state', 'created'];
   protected readonly pageSizes = PAGE_SIZES;

@@ -161,10 +161,44 @@ describe('buildAuditRecord', () => {
       policy_result: 'denied',
       error_type: 'rate_limit_exceeded',
       upstream_status: 429,
-      deny_reason: 'Rate limit exceeded',
+      deny_reason: 'rate_limit',
       overhead_ms: 1000.123,
       tokens_per_second: null,
     });
+  });
+
+  it('fills the policy fields from the pre-phase outcome, merges action tags over token tags, and keeps waits out of overhead', () => {
+    const ctx = completed(0);
+    const policyId = '22222222-2222-4222-8222-222222222222';
+    ctx.policy = {
+      phase: 'pre',
+      mode: 'enforce',
+      evaluated: [{ policy_id: policyId, policy: 'guard', version: 3, mode: 'enforce', phase: 'pre', fired_rules: [0] }],
+      actions: [],
+      async_actions: [],
+      shadow_violations: [{ policy_id: policyId, policy: 'guard', rule_index: 1, actions: ['deny'], outcome: 'would_block' }],
+      tags: { env: 'from-policy', route: 'b' },
+    };
+    ctx.deliberateWaitMs = 150;
+    const record = buildAuditRecord(ctx, now);
+    expect(record).toMatchObject({
+      policy_mode: 'enforce',
+      policies_evaluated: [{ policy_id: policyId, policy: 'guard', version: 3, mode: 'enforce', phase: 'pre', fired_rules: [0] }],
+      shadow_violations: [{ policy_id: policyId, policy: 'guard', rule_index: 1, actions: ['deny'], outcome: 'would_block' }],
+      tags: { env: 'from-policy', route: 'b' },
+      deny_reason: null,
+      overhead_ms: 50.123,
+    });
+
+    ctx.error = new GatewayError(ErrorCode.PolicyDenied, "Request blocked by policy 'guard': no", { status: 451 });
+    expect(buildAuditRecord(ctx, now)?.deny_reason).toBe("Request blocked by policy 'guard': no");
+    ctx.error = new GatewayError(ErrorCode.UpstreamFailed, 'upstream down');
+    expect(buildAuditRecord(ctx, now)?.deny_reason).toBeNull();
+  });
+
+  it('records no policy fields for a request no policy ran on', () => {
+    const record = buildAuditRecord(completed(0), now);
+    expect(record).toMatchObject({ policy_mode: null, policies_evaluated: [], shadow_violations: [], tags: { env: 'prod' } });
   });
 
   it('maps refusals, approvals and upstream failures to policy_result', () => {

@@ -28,10 +28,34 @@ const REFUSALS: Partial<Record<ErrorCode, AuditPolicyResult>> = {
 /** `allowed`, or the kind of refusal when the gateway refused the request (upstream failures stay `allowed`). */
 export function policyResultOf(ctx: ProxyContext): AuditPolicyResult {
   const code = ctx.error?.code;
-  return (code && REFUSALS[code]) || 'allowed';
+  const refused = code && REFUSALS[code];
+  if (refused) return refused;
+  // Human approval (approvals-webhooks-anomalies.md §1): 202 while pending; `approved` once forwarded.
+  if (ctx.approval && !ctx.error) {
+    if (ctx.status === 202 && ctx.approval.decision === null) return 'pending';
+    if (ctx.approval.decision === 'approved') return 'approved';
+  }
+  return 'allowed';
+}
+
+/**
+ * Why the gateway refused the request: `rate_limit` for any rate limit (vault-and-spend.md §7), else
+ * the refusal's message; null when it was not refused.
+ */
+export function denyReasonOf(ctx: ProxyContext): string | null {
+  if (!ctx.error || policyResultOf(ctx) === 'allowed') return null;
+  if (ctx.error.code === ErrorCode.RateLimitExceeded) return 'rate_limit';
+  return ctx.error.message.slice(0, 1000);
 }
 
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+
+/** `enforce` when an enforce-mode policy ran in either phase, `shadow` when only shadow ones did, else null. */
+function policyModeOf(ctx: ProxyContext): string | null {
+  const modes = [ctx.policy?.mode, ctx.postPolicy?.mode];
+  if (modes.includes('enforce')) return 'enforce';
+  return modes.includes('shadow') ? 'shadow' : null;
+}
 
 function clip(value: string | undefined, max = MAX_ATTRIBUTION): string | null {
   if (value === undefined) return null;
@@ -95,19 +119,19 @@ export function buildAuditRecord(ctx: ProxyContext, now = Date.now()): AuditReco
     upstream_url: safeUpstreamUrl(ctx.upstreamUrl),
     upstream_status: status ?? null,
     response_latency_ms: Math.round(elapsedMs),
-    overhead_ms: round3(Math.max(0, elapsedMs - ctx.upstreamMs)),
+    overhead_ms: round3(Math.max(0, elapsedMs - ctx.upstreamMs - ctx.deliberateWaitMs)),
     ttft_ms: ctx.ttfbMs === undefined ? null : Math.round(ctx.ttfbMs),
     agent_name: clip(ctx.header('x-ailink-agent-name') ?? ctx.header('user-agent')),
     policy_result: policyResultOf(ctx),
-    policy_mode: null,
-    policies_evaluated: [],
-    deny_reason: ctx.error && policyResultOf(ctx) !== 'allowed' ? ctx.error.message.slice(0, 1000) : null,
-    shadow_violations: [],
-    fields_redacted: [],
-    hitl_required: false,
-    hitl_decision: null,
-    hitl_latency_ms: null,
-    approval_id: null,
+    policy_mode: policyModeOf(ctx),
+    policies_evaluated: [...(ctx.policy?.evaluated ?? []), ...(ctx.postPolicy?.evaluated ?? [])],
+    deny_reason: denyReasonOf(ctx),
+    shadow_violations: [...(ctx.policy?.shadow_violations ?? []), ...(ctx.postPolicy?.shadow_violations ?? [])],
+    fields_redacted: ctx.fieldsRedacted ? [...ctx.fieldsRedacted] : [],
+    hitl_required: ctx.approval !== undefined,
+    hitl_decision: ctx.approval?.decision ?? null,
+    hitl_latency_ms: ctx.approval?.latencyMs == null ? null : Math.round(ctx.approval.latencyMs),
+    approval_id: ctx.approval?.id ?? null,
     estimated_cost_usd: ctx.costUsd === undefined ? null : ctx.costUsd.toFixed(6),
     pricing_missing: ctx.pricingMissing ?? false,
     prompt_tokens: usage?.prompt_tokens ?? null,
@@ -128,14 +152,14 @@ export function buildAuditRecord(ctx: ProxyContext, now = Date.now()): AuditReco
     error_type: ctx.error?.code ?? null,
     is_streaming: ctx.streaming,
     cache_hit: false,
-    router_info: null,
-    experiment_name: null,
-    variant_name: null,
+    router_info: ctx.routerInfo ?? null,
+    experiment_name: clip(ctx.experimentName),
+    variant_name: clip(ctx.variantName),
     custom_properties: customProperties(ctx.header('x-properties')),
     team_id: token.teamId,
-    tags: { ...token.tags },
+    tags: { ...token.tags, ...(ctx.policy?.tags ?? {}), ...(ctx.postPolicy?.tags ?? {}) },
     guardrail_errors: [],
-    async_findings: [],
+    async_findings: ctx.asyncFindings ? [...ctx.asyncFindings] : [],
     payload_url: null,
     request_body_sha256: null,
     response_body_sha256: null,

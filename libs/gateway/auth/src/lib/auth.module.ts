@@ -8,6 +8,7 @@ import { ApiKeyUsage } from './api-keys/api-key-usage';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { ApiKeyAuditSnapshot } from './api-keys/api-key.audit-snapshot';
 import { AuthController } from './auth.controller';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { ManagementAuthGuard } from './management-auth.guard';
@@ -26,6 +27,7 @@ import { ManagementAuthGuard } from './management-auth.guard';
     ApiKeyUsage,
     ApiKeyAuthenticator,
     ApiKeysService,
+    ApiKeyAuditSnapshot,
     { provide: APP_GUARD, useClass: ManagementAuthGuard },
   ],
   exports: [ApiKeysService, ApiKeyUsage],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { IsNull, QueryFailedError, type EntityManager, type FindOptionsSelect, type Repository } from 'typeorm';
+import { In, IsNull, QueryFailedError, type EntityManager, type FindOptionsSelect, type Repository } from 'typeorm';
 import { CredentialEntity } from './entities/credential.entity';
 import { RotationLogEntity } from './entities/rotation-log.entity';
 
@@ -146,6 +146,34 @@ export class CredentialsRepository {
   /** Rotation history of a credential, newest first. */
   rotationLog(credentialId: string): Promise<RotationLogEntity[]> {
     return this.log.find({ where: { credentialId }, order: { rotatedAt: 'DESC' } });
+  }
+
+  /**
+   * Ids of live credentials due for scheduled rotation (vault-and-spend.md §3): `rotation_enabled`,
+   * an interval set, and `last_rotated_at` (else `created_at`) + `rotation_interval_secs` passed,
+   * by the database clock; longest overdue first. Runs on `manager`'s connection.
+   */
+  async findDueForRotation(manager: EntityManager, limit: number, excludeIds: readonly string[] = []): Promise<string[]> {
+    const rows: { id: string }[] = await manager.query(
+      `SELECT "id" FROM "credentials"
+        WHERE "rotation_enabled" = true AND "deleted_at" IS NULL AND "is_active" = true
+          AND "rotation_interval_secs" IS NOT NULL
+          AND COALESCE("last_rotated_at", "created_at") + make_interval(secs => "rotation_interval_secs") <= now()
+          AND NOT ("id" = ANY($2::uuid[]))
+        ORDER BY COALESCE("last_rotated_at", "created_at") + make_interval(secs => "rotation_interval_secs"), "id"
+        LIMIT $1`,
+      [limit, excludeIds],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** Name, version and project of the live credentials among `ids` (for events after a re-wrap). */
+  findEventFields(ids: readonly string[]): Promise<Pick<CredentialEntity, 'id' | 'name' | 'version' | 'projectId'>[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.credentials.find({
+      select: { id: true, name: true, version: true, projectId: true },
+      where: { id: In([...ids]), deletedAt: IsNull() },
+    });
   }
 
   /** The row the proxy needs (metadata + ciphertext), active or not; null when missing or deleted. */

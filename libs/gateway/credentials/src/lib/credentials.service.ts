@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type {
   CreateCredentialResponse,
   CredentialMeta,
@@ -10,6 +10,7 @@ import type {
 } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError, LOGGER, type Principal } from '@ailink/gateway-core';
 import { ProjectScope } from '@ailink/gateway-database';
+import { EventBus } from '@ailink/gateway-events';
 import { SecretDecryptError, VaultService, type SealedSecret } from '@ailink/gateway-vault';
 import { defaultHeaderFor, parseInjectionHeader, parseInjectionMode, resolveInjection } from './credential-injection';
 import { CredentialStore } from './credential.store';
@@ -36,6 +37,7 @@ export class CredentialsService {
     private readonly store: CredentialStore,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: EventBus,
   ) {}
 
   async list(principal: Principal, projectId?: string): Promise<CredentialMeta[]> {
@@ -145,16 +147,19 @@ export class CredentialsService {
 
   /**
    * Rotates one credential (also for the scheduled job): a new secret, or a DEK refresh when
-   * `secret` is undefined. A failure is recorded in `rotation_log` and rethrown.
+   * `secret` is undefined. A failure is recorded in `rotation_log` and rethrown. After the commit,
+   * `credential_rotated` is emitted with `trigger`. `on` runs the work on that manager's connection
+   * (the scheduled job's, which holds its advisory lock); default: a pooled connection.
    */
   async rotateById(
     id: string,
     trigger: RotationTrigger,
     secret?: string,
+    on?: EntityManager,
   ): Promise<{ version: number; rotatedAt: Date; projectId: string }> {
     let oldVersion = 0;
     try {
-      const result = await this.dataSource.transaction(async (manager) => {
+      const result = await (on ?? this.dataSource.manager).transaction(async (manager) => {
         const row = await this.repository.lockForRotation(manager, id);
         if (!row) throw GatewayError.notFound('Credential');
         oldVersion = row.version;
@@ -166,26 +171,33 @@ export class CredentialsService {
           { credentialId: row.id, oldVersion: row.version, newVersion: version, trigger, status: 'success', error: null, rotatedAt },
           manager,
         );
-        return { version, rotatedAt, projectId: row.projectId };
+        return { version, rotatedAt, projectId: row.projectId, name: row.name };
       });
       await this.store.invalidate(id, result.projectId);
+      this.events.emit('credential_rotated', {
+        project_id: result.projectId,
+        details: { credential_id: id, name: result.name, version: result.version, trigger },
+      });
       this.logger.info(
         { credential_id: id, version: result.version, trigger, kind: secret !== undefined ? 'secret_replacement' : 'dek_refresh' },
         'Credential rotated',
       );
-      return result;
+      return { version: result.version, rotatedAt: result.rotatedAt, projectId: result.projectId };
     } catch (error) {
       if (error instanceof SecretDecryptError) {
         await this.repository
-          .insertRotationLog({
-            credentialId: id,
-            oldVersion,
-            newVersion: oldVersion,
-            trigger,
-            status: 'failed',
-            error: 'The stored secret could not be decrypted',
-            rotatedAt: new Date(),
-          })
+          .insertRotationLog(
+            {
+              credentialId: id,
+              oldVersion,
+              newVersion: oldVersion,
+              trigger,
+              status: 'failed',
+              error: 'The stored secret could not be decrypted',
+              rotatedAt: new Date(),
+            },
+            on,
+          )
           .catch((logError: unknown) => this.logger.warn({ err: logError }, 'Could not record the failed rotation'));
       }
       throw error;

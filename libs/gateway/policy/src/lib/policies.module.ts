@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, OutboundUrlGuard } from '@ailink/gateway-core';
+import { EventsModule } from '@ailink/gateway-events';
 import { PolicyVersionEntity } from './entities/policy-version.entity';
 import { PolicyEntity } from './entities/policy.entity';
 import { PoliciesController } from './policies.controller';
@@ -9,12 +10,19 @@ import { PoliciesService } from './policies.service';
 import { PolicyCache } from './policy-cache';
 import { PolicyEvaluator } from './policy-evaluator';
 import { PolicyActionsStage, PolicyEvaluateStage, PolicyStage } from './policy.stage';
+import { PolicyActionRunner } from './policy-action-runner';
+import { PolicyAsyncHook } from './policy-async.hook';
+import { PolicyResponseStage } from './policy-response.stage';
+import { NoRoutePrices, PolicyRoutingService, RouteLatencyRepository, RoutePriceSource } from './routing-environment';
+import { ShadowReportController } from './shadow-report.controller';
+import { ShadowReportRepository } from './shadow-report.repository';
+import { ShadowReportService } from './shadow-report.service';
 import { TokenCacheInvalidator } from './token-cache-invalidator';
 import { CounterUsageReader, PolicyUsageReader } from './usage-reader';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PolicyEntity, PolicyVersionEntity])],
-  controllers: [PoliciesController],
+  imports: [TypeOrmModule.forFeature([PolicyEntity, PolicyVersionEntity]), EventsModule],
+  controllers: [PoliciesController, ShadowReportController],
   providers: [
     PoliciesRepository,
     PoliciesService,
@@ -23,11 +31,19 @@ import { CounterUsageReader, PolicyUsageReader } from './usage-reader';
     PolicyStage,
     PolicyEvaluateStage,
     PolicyActionsStage,
+    PolicyActionRunner,
+    PolicyRoutingService,
+    RouteLatencyRepository,
+    { provide: RoutePriceSource, useClass: NoRoutePrices },
+    PolicyResponseStage,
+    PolicyAsyncHook,
     TokenCacheInvalidator,
+    ShadowReportRepository,
+    ShadowReportService,
     { provide: PolicyUsageReader, useClass: CounterUsageReader },
     { provide: OutboundUrlGuard, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboundUrlGuard(config.allowedPrivateHosts) },
   ],
-  exports: [PolicyStage, PolicyEvaluateStage, PolicyActionsStage, PolicyEvaluator, PoliciesService],
+  exports: [PolicyStage, PolicyEvaluateStage, PolicyActionsStage, PolicyResponseStage, PolicyAsyncHook, PolicyEvaluator, PoliciesService],
 })
 export class PoliciesModule {}
 

@@ -74,6 +74,7 @@ export function resolveStoredPolicy(stored: StoredPolicy): ResolvedPolicy {
           rules: compiled.rules,
           retry: compiled.retry,
           usesUsage: compiled.usesUsage,
+          bufferStreaming: compiled.document.buffer_streaming_for_post_flight,
         },
       };
     }

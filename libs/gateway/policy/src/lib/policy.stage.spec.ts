@@ -161,7 +161,7 @@ describe('PolicyStage (in-process store)', () => {
     ]);
   });
 
-  it('lets the request through when no deny fires; applies allow, log, tag and throttle; defers the other actions', async () => {
+  it('lets the request through when no deny fires; executes every action in list order; defers rate limits and approvals to their stages', async () => {
     const policy = add([
       { when: { field: 'request.method', op: 'eq', value: 'GET' }, then: { action: 'deny' } },
       {
@@ -188,17 +188,26 @@ describe('PolicyStage (in-process store)', () => {
       'log:applied',
       'tag:applied',
       'rate_limit:deferred',
-      'redact:deferred',
-      'transform:deferred',
+      'redact:applied',
+      'transform:applied',
       'throttle:applied',
-      'tool_scope:deferred',
-      'override:deferred',
-      'split:deferred',
+      'tool_scope:applied',
+      'override:applied',
+      'split:applied',
       'require_approval:deferred',
     ]);
     expect(ctx.policy?.async_actions.map((a) => `${a.action.action}:${a.status}`)).toEqual(['log:deferred']);
     expect(ctx.policy?.tags).toEqual({ source: 'policy', env: 'from-tag' });
-    expect(ctx.json).toEqual({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    // transform, override and split ran in list order on the body (redact found nothing to replace).
+    expect(ctx.json).toEqual({
+      model: 'b',
+      temperature: 0,
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'system', content: 'be brief' },
+      ],
+    });
+    expect(ctx.bodyChanged).toBe(true);
     // The throttle slept, and the sleep is a deliberate wait, not overhead.
     expect(ctx.deliberateWaitMs).toBeGreaterThanOrEqual(25);
     expect(ctx.elapsedMs()).toBeGreaterThanOrEqual(ctx.deliberateWaitMs);

@@ -1,12 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { FiredPolicyAction, PolicyOutcome } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError } from '@ailink/gateway-core';
 import type { ProxyContext, ProxyStage } from '@ailink/gateway-proxy';
+import { PolicyActionRunner } from './policy-action-runner';
 import { PolicyEvaluator } from './policy-evaluator';
 
 const logger = new Logger('PolicyActions');
 
-function logAction(fired: FiredPolicyAction, ctx: ProxyContext): void {
+export function logAction(fired: FiredPolicyAction, ctx: ProxyContext): void {
   if (fired.action.action !== 'log') return;
   const line = `policy '${fired.policy}' rule #${fired.rule_index} (token ${ctx.token?.id ?? '-'}, ${ctx.method}): log action ${JSON.stringify(fired.action.tags ?? {})}`;
   switch (fired.action.level) {
@@ -50,9 +51,10 @@ async function throttle(ctx: ProxyContext, delayMs: number): Promise<void> {
  * wait). Actions another stage already handled (the rate limits of step 7) keep their status; every
  * other action is marked `deferred` for the stage that owns it. Async-rule actions are left
  * `deferred` for the async runner. Shadow violations only ever get recorded. Throws the deny's error
- * after recording the outcome.
+ * after recording the outcome. With a `runner`, the actions it handles (redaction, transforms,
+ * overrides, tool scope, routing) execute in list order too, and it judges the shadow detections.
  */
-export async function executePolicyActions(ctx: ProxyContext, outcome: PolicyOutcome): Promise<void> {
+export async function executePolicyActions(ctx: ProxyContext, outcome: PolicyOutcome, runner?: PolicyActionRunner): Promise<void> {
   let blocked: GatewayError | undefined;
   for (const fired of outcome.actions) {
     if (blocked) {
@@ -82,10 +84,12 @@ export async function executePolicyActions(ctx: ProxyContext, outcome: PolicyOut
         fired.status = 'applied';
         break;
       default:
-        if (fired.status === 'pending') fired.status = 'deferred';
+        if (runner && fired.status === 'pending' && runner.handles(action.action)) blocked = await runner.run(ctx, fired);
+        else if (fired.status === 'pending') fired.status = 'deferred';
     }
   }
   for (const fired of outcome.async_actions) fired.status = 'deferred';
+  runner?.detectShadow(ctx, outcome);
   if (blocked) throw blocked;
 }
 
@@ -110,9 +114,14 @@ export class PolicyEvaluateStage implements ProxyStage {
 @Injectable()
 export class PolicyActionsStage implements ProxyStage {
   readonly name = 'policy-actions';
+  private readonly runner: PolicyActionRunner;
+
+  constructor(@Optional() runner?: PolicyActionRunner) {
+    this.runner = runner ?? new PolicyActionRunner();
+  }
 
   async run(ctx: ProxyContext): Promise<void> {
-    if (ctx.policy) await executePolicyActions(ctx, ctx.policy);
+    if (ctx.policy) await executePolicyActions(ctx, ctx.policy, this.runner);
   }
 }
 
@@ -124,12 +133,18 @@ export class PolicyActionsStage implements ProxyStage {
 @Injectable()
 export class PolicyStage implements ProxyStage {
   readonly name = 'policy';
+  private readonly runner: PolicyActionRunner;
 
-  constructor(private readonly evaluator: PolicyEvaluator) {}
+  constructor(
+    private readonly evaluator: PolicyEvaluator,
+    @Optional() runner?: PolicyActionRunner,
+  ) {
+    this.runner = runner ?? new PolicyActionRunner();
+  }
 
   async run(ctx: ProxyContext): Promise<void> {
     const outcome = await this.evaluator.evaluate(ctx, 'pre');
     ctx.policy = outcome;
-    await executePolicyActions(ctx, outcome);
+    await executePolicyActions(ctx, outcome, this.runner);
   }
 }

@@ -7,11 +7,12 @@ import { OrganizationsService } from './organizations.service';
 import { ProjectsController } from './projects.controller';
 import { ProjectsRepository } from './projects.repository';
 import { ProjectsService } from './projects.service';
+import { ProjectAuditSnapshot } from './project.audit-snapshot';
 
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity, ProjectEntity])],
   controllers: [ProjectsController, OrganizationsController],
-  providers: [ProjectsRepository, ProjectsService, OrganizationsService],
+  providers: [ProjectsRepository, ProjectsService, OrganizationsService, ProjectAuditSnapshot],
   exports: [ProjectsService, OrganizationsService],
 })
 export class ProjectsModule {}

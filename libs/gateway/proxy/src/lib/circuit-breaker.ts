@@ -10,8 +10,27 @@ export const DEFAULT_CIRCUIT_BREAKER: CircuitBreakerConfig = {
   min_sample_size: 10,
 };
 
-interface Breaker {
+/** Whose breaker: a token id, or the token itself (its project and name then go into `circuit_opened`). */
+export type BreakerSubject = string | { id: string; projectId?: string; name?: string };
+
+/** A breaker opened (closed → open): the facts `circuit_opened` carries. */
+export interface BreakerOpenedEvent {
   tokenId: string;
+  projectId?: string;
+  tokenName?: string;
+  /** The normalised target base URL. */
+  url: string;
+  failureCount: number;
+  cooldownSecs: number;
+}
+
+export type BreakerOpenedListener = (event: BreakerOpenedEvent) => void;
+
+/** One (token, target) breaker as this instance keeps it. */
+export interface LocalBreaker {
+  tokenId: string;
+  projectId?: string;
+  tokenName?: string;
   url: string;
   state: 'closed' | 'open' | 'half_open';
   consecutiveFailures: number;
@@ -42,21 +61,32 @@ export function outcomeOf(status: number | undefined): AttemptOutcome {
   return 'success';
 }
 
+export function subjectId(subject: BreakerSubject): string {
+  return typeof subject === 'string' ? subject : subject.id;
+}
+
 /**
  * Per-instance circuit breakers, one per (token id, normalised target base URL): closed → open after
  * `failure_threshold` consecutive failures (or a failure ratio over 60 s), open → half_open after the
  * cooldown, where at most `half_open_max_requests` probes are admitted; a probe success closes it.
+ *
+ * Every method is synchronous and touches only memory: the proxy calls them on its hot path. With
+ * `AILINK_CB_SHARED=true` the gateway uses {@link SharedCircuitBreakers}, which keeps this class's
+ * breakers as its fallback. `onOpened` (set once at boot) hears every closed → open transition, on a
+ * later turn of the event loop.
  */
 export class CircuitBreakers {
-  private readonly breakers = new Map<string, Breaker>();
+  protected readonly breakers = new Map<string, LocalBreaker>();
+  onOpened?: BreakerOpenedListener;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(protected readonly now: () => number = Date.now) {}
 
-  private key(tokenId: string, url: string): string {
+  protected key(tokenId: string, url: string): string {
     return `${tokenId} ${url}`;
   }
 
-  private get(tokenId: string, url: string, config: CircuitBreakerConfig): Breaker {
+  protected local(subject: BreakerSubject, url: string, config: CircuitBreakerConfig): LocalBreaker {
+    const tokenId = subjectId(subject);
     const key = this.key(tokenId, url);
     let b = this.breakers.get(key);
     if (!b) {
@@ -64,6 +94,10 @@ export class CircuitBreakers {
       this.breakers.set(key, b);
     }
     b.config = config;
+    if (typeof subject !== 'string') {
+      if (subject.projectId !== undefined) b.projectId = subject.projectId;
+      if (subject.name !== undefined) b.tokenName = subject.name;
+    }
     return b;
   }
 
@@ -80,7 +114,7 @@ export class CircuitBreakers {
   acquire(tokenId: string, url: string, config: CircuitBreakerConfig): { allowed: boolean; state: BreakerState; probe: boolean } {
     const state = this.state(tokenId, url, config);
     if (state === 'disabled' || state === 'closed') return { allowed: true, state, probe: false };
-    const b = this.get(tokenId, url, config);
+    const b = this.local(tokenId, url, config);
     if (state === 'open') return { allowed: false, state, probe: false };
     if (b.state === 'open') {
       b.state = 'half_open';
@@ -98,9 +132,10 @@ export class CircuitBreakers {
   }
 
   /** Records an attempt's outcome; returns the new state. */
-  record(tokenId: string, url: string, config: CircuitBreakerConfig, outcome: AttemptOutcome, probe: boolean): BreakerState {
+  record(subject: BreakerSubject, url: string, config: CircuitBreakerConfig, outcome: AttemptOutcome, probe: boolean): BreakerState {
     if (!config.enabled) return 'disabled';
-    const b = this.get(tokenId, url, config);
+    const tokenId = subjectId(subject);
+    const b = this.local(subject, url, config);
     const now = this.now();
     if (probe) b.probes = Math.max(0, b.probes - 1);
     if (outcome === 'neutral') return this.state(tokenId, url, config);
@@ -120,9 +155,11 @@ export class CircuitBreakers {
       b.window.length >= config.min_sample_size &&
       failures / b.window.length >= config.failure_rate_threshold;
     if (b.state === 'half_open' || b.consecutiveFailures >= config.failure_threshold || rateTripped) {
+      const wasClosed = b.state === 'closed';
       b.state = 'open';
       b.openedAt = now;
       b.probes = 0;
+      if (wasClosed) this.localOpened(b);
     }
     return b.state;
   }
@@ -138,17 +175,55 @@ export class CircuitBreakers {
     const out: BreakerSnapshot[] = [];
     for (const b of this.breakers.values()) {
       if (tokenIds && !tokenIds.has(b.tokenId)) continue;
-      const config = b.config;
-      const state = this.state(b.tokenId, b.url, config);
-      out.push({
-        token_id: b.tokenId,
-        url: b.url,
-        state,
-        is_healthy: state === 'closed' || state === 'disabled',
-        failure_count: b.consecutiveFailures,
-        cooldown_remaining_secs: this.cooldownRemainingSecs(b.tokenId, b.url, config),
-      });
+      out.push(this.describe(b.tokenId, b.url, b.config, b.consecutiveFailures));
     }
     return out;
+  }
+
+  /** Starts background work, if any (the shared breakers' refresh). */
+  start(): void {
+    // The per-instance breakers have none.
+  }
+
+  /** Stops background work. Idempotent. */
+  async close(): Promise<void> {
+    // The per-instance breakers have none.
+  }
+
+  protected describe(tokenId: string, url: string, config: CircuitBreakerConfig, failureCount: number): BreakerSnapshot {
+    const state = this.state(tokenId, url, config);
+    return {
+      token_id: tokenId,
+      url,
+      state,
+      is_healthy: state === 'closed' || state === 'disabled',
+      failure_count: failureCount,
+      cooldown_remaining_secs: this.cooldownRemainingSecs(tokenId, url, config),
+    };
+  }
+
+  /** A local breaker opened from closed. */
+  protected localOpened(b: LocalBreaker): void {
+    this.notifyOpened({
+      tokenId: b.tokenId,
+      projectId: b.projectId,
+      tokenName: b.tokenName,
+      url: b.url,
+      failureCount: b.consecutiveFailures,
+      cooldownSecs: b.config.recovery_cooldown_secs,
+    });
+  }
+
+  /** Tells `onOpened` off the caller's stack (the hot path never waits for it, nor sees it fail). */
+  protected notifyOpened(event: BreakerOpenedEvent): void {
+    const listener = this.onOpened;
+    if (!listener) return;
+    setImmediate(() => {
+      try {
+        listener(event);
+      } catch {
+        // The listener owns its error handling (the event bus logs); never the request's concern.
+      }
+    });
   }
 }

@@ -40,6 +40,10 @@ export interface ProxyToken {
   circuitBreaker: CircuitBreakerConfig;
   tags: Record<string, string>;
   teamId: string | null;
+  /** Model globs the token may call (identity.md §7); null/absent = unrestricted, `[]` = none. */
+  allowedModels?: string[] | null;
+  /** Model access groups whose `models` join `allowedModels` in one allow list. */
+  allowedModelGroupIds?: string[];
 }
 
 /** A credential ready to inject: decrypted per request, never cached or logged. */
@@ -58,6 +62,22 @@ export interface UsageInfo {
   completion_tokens: number;
   total_tokens: number;
   cached_tokens?: number;
+}
+
+/** A response a stage answers itself instead of forwarding (e.g. 202 for an `async` approval); the body is JSON. */
+export interface ProxyAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The human approval a request required (approvals feature), for the response headers and the audit record. */
+export interface ProxyApproval {
+  id: string;
+  /** `approved`, `rejected`, `timeout` (fallback deny), `timeout_allowed` (fallback allow); null while pending (202). */
+  decision: import('@ailink/shared-contracts').AuditHitlDecision | null;
+  /** How long the request was held for the decision (wait mode), ms; null when it was not held. */
+  latencyMs: number | null;
 }
 
 /**
@@ -99,6 +119,22 @@ export class ProxyContext {
    * status; later stages execute the `deferred` ones they own), shadow violations, policy tags.
    */
   policy?: import('@ailink/shared-contracts').PolicyOutcome;
+  /** Post-phase policy evaluation on the upstream response (policies issue), like `policy`. */
+  postPolicy?: import('@ailink/shared-contracts').PolicyOutcome;
+  /**
+   * A policy routing decision (`split`, `dynamic_route`, `conditional_route`): `url` replaces the
+   * token's upstreams as the only target (breaker-checked like any target); `credentialId`
+   * replaces the credential of whatever target is selected (`null` = passthrough).
+   */
+  targetOverride?: { url?: string; credentialId?: string | null };
+  /** Upstream request headers a policy transform removed (lower-case): absent upstream, no default added. */
+  removedUpstreamHeaders?: Set<string>;
+  /** Audit facts the policy actions produce: what redaction replaced, routing, the A/B experiment, async findings. */
+  fieldsRedacted?: string[];
+  routerInfo?: import('@ailink/shared-contracts').AuditRouterInfo;
+  experimentName?: string;
+  variantName?: string;
+  asyncFindings?: import('@ailink/shared-contracts').AsyncFinding[];
   /** The gateway added `stream_options.include_usage`, so the usage-only chunk is withheld from the client. */
   injectedUsage?: boolean;
   /** The upstream stream broke after bytes were relayed. */
@@ -142,6 +178,12 @@ export class ProxyContext {
   warnings: string[] = [];
   /** Deliberate waits (throttle delays, approval holds, backoff sleeps) in ms: not gateway overhead (proxy.md §16). */
   deliberateWaitMs = 0;
+  /** Set by a stage that answers the request itself: the remaining stages are skipped and nothing is forwarded. */
+  answer?: ProxyAnswer;
+  /** Set when a human approval was required (approvals feature). */
+  approval?: ProxyApproval;
+  /** Aborted when the client goes away before its response is complete (a stage holding the request stops waiting). */
+  readonly clientGone = new AbortController();
 
   constructor(
     readonly requestId: string,

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import {
@@ -18,9 +18,9 @@ import {
 import { CircuitBreakers, outcomeOf, type BreakerState } from './circuit-breaker';
 import { forwardableRequestHeaders, forwardableResponseHeaders } from './header-rules';
 import { ProxyContext, type ProxyRoute, type ProxyToken, type UpstreamTarget } from './proxy-context';
-import type { ProxyCompletionHook, ProxyStage } from './proxy-stage';
+import type { BufferedProxyResponse, ProxyCompletionHook, ProxyResponseStage, ProxyStage } from './proxy-stage';
 import { DEFAULT_RETRY, backoffMs, defaultRetryApplies, type RetryConfig } from './retry-policy';
-import { SseRelay } from './sse-relay';
+import { SseRelay, type SseEventTransform } from './sse-relay';
 import {
   AFTER_HEADERS,
   UpstreamClient,
@@ -64,7 +64,9 @@ export class ProxyHandler {
   private stages: ProxyStage[] = [];
   private attemptStages: ProxyStage[] = [];
   private completions: ProxyCompletionHook[] = [];
-  readonly breakers = new CircuitBreakers();
+  private responseStages: ProxyResponseStage[] = [];
+  /** Shared through Redis or per instance (ProxyModule decides, from `AILINK_CB_SHARED`). */
+  readonly breakers: CircuitBreakers;
   private readonly rr = new WeightedRoundRobin();
   private readonly baseHeaders: BaseResponseHeaders;
   /** Parsed upstream base URLs: origin and path prefix. */
@@ -75,7 +77,9 @@ export class ProxyHandler {
     private readonly config: AppConfig,
     private readonly client: UpstreamClient,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() breakers?: CircuitBreakers,
   ) {
+    this.breakers = breakers ?? new CircuitBreakers();
     this.baseHeaders = baseResponseHeaders({ portalOrigins: config.portalOrigins ?? [], isProduction: config.isProduction === true });
     this.testDelays = config.enableTestHooks === true && !config.isProduction;
   }
@@ -131,10 +135,16 @@ export class ProxyHandler {
   }
 
   /** Set once at boot by ProxyModule from the app's ordered list. */
-  configure(stages: ProxyStage[], attemptStages: ProxyStage[], completions: ProxyCompletionHook[]): void {
+  configure(
+    stages: ProxyStage[],
+    attemptStages: ProxyStage[],
+    completions: ProxyCompletionHook[],
+    responseStages: ProxyResponseStage[] = [],
+  ): void {
     this.stages = stages;
     this.attemptStages = attemptStages;
     this.completions = completions;
+    this.responseStages = responseStages;
   }
 
   get stageNames(): { stages: string[]; attempt: string[]; completion: string[] } {
@@ -172,10 +182,17 @@ export class ProxyHandler {
     }
     const cancel = new Cancellation();
     res.once('close', () => {
-      if (!res.writableFinished) cancel.cancel();
+      if (!res.writableFinished) {
+        cancel.cancel();
+        ctx.clientGone.abort();
+      }
     });
     try {
-      for (const stage of this.stages) await stage.run(ctx);
+      for (const stage of this.stages) {
+        await stage.run(ctx);
+        if (ctx.answer) break;
+      }
+      if (ctx.answer) return this.sendAnswer(ctx, res, ctx.answer);
       if (!ctx.token) throw new GatewayError(ErrorCode.TokenNotFound, 'Invalid or expired virtual token');
       this.prepareStreaming(ctx);
       await this.forward(ctx, res, cancel);
@@ -222,7 +239,9 @@ export class ProxyHandler {
     const targets: UpstreamTarget[] =
       ctx.route === 'service' && ctx.targetBaseUrl
         ? [{ url: ctx.serviceBaseUrl ?? ctx.targetBaseUrl, weight: 1, priority: 1 }]
-        : token.upstreams;
+        : ctx.targetOverride?.url
+          ? [{ url: ctx.targetOverride.url, weight: 1, priority: 1 }]
+          : token.upstreams;
     for (const tier of priorityTiers(targets)) {
       const open = tier.filter((t) => !excluded.has(t.url) && this.breakers.state(token.id, normaliseBase(t.url), cb) !== 'open');
       while (open.length) {
@@ -289,6 +308,9 @@ export class ProxyHandler {
     const traceId = incoming && /^00-[0-9a-f]{32}-/.test(incoming) ? incoming.slice(3, 35) : ctx.requestId.slice(4);
     headers['traceparent'] = `00-${traceId}-${randomHex(8)}-01`;
     Object.assign(headers, ctx.upstreamHeaders);
+    // Policy transforms remove headers last (the credential's own header stays).
+    if (ctx.removedUpstreamHeaders)
+      for (const name of ctx.removedUpstreamHeaders) if (name !== ctx.credential?.header) delete headers[name];
     return headers;
   }
 
@@ -306,8 +328,10 @@ export class ProxyHandler {
       const attempt = this.select(ctx, failedOver);
       const base = normaliseBase(attempt.target.url);
       ctx.targetBaseUrl = base;
-      if (ctx.route !== 'service')
+      if (ctx.route !== 'service') {
         ctx.credentialId = attempt.target.credentialId !== undefined ? attempt.target.credentialId : token.credentialId;
+        if (ctx.targetOverride?.credentialId !== undefined) ctx.credentialId = ctx.targetOverride.credentialId;
+      }
       // Each attempt starts from the headers the pre-stages produced (credentials differ per target).
       for (const key of Object.keys(ctx.upstreamHeaders)) delete ctx.upstreamHeaders[key];
       Object.assign(ctx.upstreamHeaders, baseHeaders);
@@ -356,7 +380,7 @@ export class ProxyHandler {
       }
       if (failure !== undefined) {
         ctx.upstreamMs += msSince(sentAt);
-        ctx.cbState = this.breakers.record(token.id, base, cb, 'failure', attempt.probe);
+        ctx.cbState = this.breakers.record(token, base, cb, 'failure', attempt.probe);
         const afterHeaders = (failure as Record<symbol, unknown>)[AFTER_HEADERS] === true;
         if (!afterHeaders && isConnectError(failure) && this.hasOtherTarget(ctx, failedOver, base)) {
           failedOver.add(attempt.target.url);
@@ -375,13 +399,13 @@ export class ProxyHandler {
       upstream = upstream as UpstreamResponse;
       if (upstream.stream) {
         ctx.upstreamMs += msSince(sentAt);
-        ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
+        ctx.cbState = this.breakers.record(token, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
         ctx.upstreamStatus = upstream.statusCode;
         return this.relayStream(ctx, res, upstream, upstream.stream, sentAt);
       }
       const buffered = upstream.body ?? EMPTY;
       ctx.upstreamMs += msSince(sentAt);
-      ctx.cbState = this.breakers.record(token.id, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
+      ctx.cbState = this.breakers.record(token, base, cb, outcomeOf(upstream.statusCode), attempt.probe);
       ctx.upstreamStatus = upstream.statusCode;
       const retryable = retry.status_codes.includes(upstream.statusCode);
       if (retryable && retriesApply && retries < retry.max_retries) {
@@ -398,7 +422,7 @@ export class ProxyHandler {
   }
 
   private hasOtherTarget(ctx: ProxyContext, failedOver: Set<string>, current: string): boolean {
-    if (ctx.route === 'service') return false;
+    if (ctx.route === 'service' || ctx.targetOverride?.url) return false;
     return requireToken(ctx).upstreams.some((t) => normaliseBase(t.url) !== current && !failedOver.has(t.url));
   }
 
@@ -417,7 +441,18 @@ export class ProxyHandler {
     return Math.max(0, ctx.elapsedMs() - ctx.upstreamMs - ctx.deliberateWaitMs).toFixed(3);
   }
 
-  private sendBuffered(ctx: ProxyContext, res: ServerResponse, upstream: UpstreamResponse, body: Buffer): void {
+  /**
+   * Sends a buffered upstream response after the response stages (post phase) ran on it; a stage's
+   * GatewayError propagates and answers instead. `streamed`: the collected SSE text of a stream a
+   * stage asked to buffer, replayed with the streaming headers.
+   */
+  private async sendBuffered(
+    ctx: ProxyContext,
+    res: ServerResponse,
+    upstream: UpstreamResponse,
+    body: Buffer,
+    streamed = false,
+  ): Promise<void> {
     const type = headerValue(upstream.headers['content-type']) ?? '';
     if (type.includes('json') && body.length > 0 && body.length < 8 * 1024 * 1024) {
       try {
@@ -436,11 +471,21 @@ export class ProxyHandler {
         /* upstream said JSON but sent something else: relayed as is */
       }
     }
+    const forwarded = forwardableResponseHeaders(upstream.headers);
+    if (this.responseStages.length > 0) {
+      const response: BufferedProxyResponse = { status: upstream.statusCode, headers: forwarded, body };
+      for (const stage of this.responseStages) if (stage.onResponse) await stage.onResponse(ctx, response);
+      body = response.body;
+    }
     ctx.responseBody = body;
     ctx.status = upstream.statusCode;
-    const forwarded = forwardableResponseHeaders(upstream.headers);
     ctx.responseHeaders = flatten(forwarded);
     const headers = this.responseHeaders(ctx, forwarded);
+    if (streamed) {
+      headers['content-type'] = headerValue(upstream.headers['content-type']) ?? 'text/event-stream';
+      headers['cache-control'] = 'no-cache';
+      headers['x-accel-buffering'] = 'no';
+    }
     if (upstream.statusCode >= 400) headers['cache-control'] = 'no-store';
     headers['content-length'] = String(body.length);
     headers['x-ailink-overhead-ms'] = this.overheadMs(ctx);
@@ -449,17 +494,39 @@ export class ProxyHandler {
     res.end(body);
   }
 
-  private relayStream(ctx: ProxyContext, res: ServerResponse, upstream: UpstreamResponse, stream: Readable, sentAt: bigint): void {
-    const relay = new SseRelay(ctx.injectedUsage === true);
+  /**
+   * Relays a streamed 2xx response event by event. Response stages are asked first: one may rewrite
+   * the relayed events, or have the whole stream collected and sent as a buffered response.
+   */
+  private async relayStream(
+    ctx: ProxyContext,
+    res: ServerResponse,
+    upstream: UpstreamResponse,
+    stream: Readable,
+    sentAt: bigint,
+  ): Promise<void> {
     const forwarded = forwardableResponseHeaders(upstream.headers);
     ctx.status = upstream.statusCode;
     ctx.responseHeaders = flatten(forwarded);
+    const transforms: SseEventTransform[] = [];
+    let buffer = false;
+    try {
+      for (const stage of this.responseStages) {
+        const mode = stage.onStream ? await stage.onStream(ctx) : undefined;
+        if (mode === 'buffer') buffer = true;
+        else if (mode) transforms.push(mode);
+      }
+    } catch (error) {
+      stream.destroy();
+      throw error;
+    }
+    const relay = new SseRelay(ctx.injectedUsage === true, buffer ? [] : transforms);
     let failed = false;
     stream.on('error', (error: Error) => {
       failed = true;
       const reason = isTimeout(error) ? 'idle timeout' : (errorCode(error) ?? error.message);
       ctx.error = new GatewayError(ErrorCode.UpstreamFailed, `upstream connection lost: ${reason}`);
-      relay.end(`data: ${JSON.stringify({ error: { message: `upstream connection lost: ${reason}`, type: 'stream_error' } })}\n\n`);
+      relay.fail(`data: ${JSON.stringify({ error: { message: `upstream connection lost: ${reason}`, type: 'stream_error' } })}\n\n`);
     });
     relay.on('end', () => {
       ctx.usage = relay.seen.usage ?? ctx.usage;
@@ -475,6 +542,11 @@ export class ProxyHandler {
       res.once('close', () => resolve());
     });
     stream.pipe(relay);
+    if (buffer) {
+      const collected = await collectStream(relay, res, stream);
+      if (failed && ctx.error) throw ctx.error;
+      return this.sendBuffered(ctx, res, upstream, collected, true);
+    }
     const headers = this.responseHeaders(ctx, forwarded);
     headers['content-type'] = headerValue(upstream.headers['content-type']) ?? 'text/event-stream';
     headers['cache-control'] = 'no-cache';
@@ -486,6 +558,17 @@ export class ProxyHandler {
     }
     res.writeHead(upstream.statusCode, headers);
     relay.pipe(res);
+  }
+
+  /** A stage's own answer (e.g. 202 for an `async` approval): nothing was forwarded. */
+  private sendAnswer(ctx: ProxyContext, res: ServerResponse, answer: NonNullable<ProxyContext['answer']>): void {
+    ctx.status = answer.status;
+    if (res.headersSent || res.destroyed) return;
+    const headers = this.responseHeaders(ctx, {});
+    Object.assign(headers, answer.headers ?? {});
+    headers['cache-control'] = 'no-store';
+    headers['x-ailink-overhead-ms'] = this.overheadMs(ctx);
+    writeJson(res, answer.status, headers, answer.body);
   }
 
   private sendError(ctx: ProxyContext, res: ServerResponse, error: unknown): void {
@@ -560,6 +643,40 @@ export function readRequestBody(req: IncomingMessage, limit: number): Promise<Bu
         failed = true;
         reject(Object.assign(error, { statusCode: 400 }));
       }
+    });
+  });
+}
+
+/**
+ * A relayed stream collected whole (bounded like buffered responses); the client going away stops
+ * the upstream stream and fails the collection.
+ */
+function collectStream(relay: SseRelay, res: ServerResponse, upstream: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const gone = (): void => {
+      if (res.writableFinished) return;
+      upstream.destroy();
+      reject(new GatewayError(ErrorCode.UpstreamFailed, 'client disconnected'));
+    };
+    res.once('close', gone);
+    relay.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BUFFERED_RESPONSE) {
+        upstream.destroy();
+        reject(new GatewayError(ErrorCode.UpstreamFailed, 'Upstream response is larger than the gateway buffers'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    relay.once('end', () => {
+      res.off('close', gone);
+      resolve(Buffer.concat(chunks, size));
+    });
+    relay.once('error', (error) => {
+      res.off('close', gone);
+      reject(error);
     });
   });
 }

@@ -1,7 +1,13 @@
-import { Module, type DynamicModule, type OnApplicationBootstrap, type Type } from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationBootstrap, type OnModuleDestroy, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { AppConfig, LOGGER } from '@ailink/gateway-core';
+import { EventBus, EventsModule } from '@ailink/gateway-events';
+import { KeyValueStore } from '@ailink/gateway-redis';
+import { CircuitBreakers, type BreakerOpenedEvent } from './circuit-breaker';
 import { ProxyHandler } from './proxy-handler';
-import type { ProxyCompletionHook, ProxyStage } from './proxy-stage';
+import { SharedCircuitBreakers } from './shared-circuit-breakers';
+import type { ProxyCompletionHook, ProxyResponseStage, ProxyStage } from './proxy-stage';
 import { UpstreamClient } from './upstream-client';
 import { UpstreamHealthController } from './upstream-health.controller';
 
@@ -12,6 +18,8 @@ export interface ProxyPipelineDefinition {
   attemptStages: Type<ProxyStage>[];
   /** Run after the response, in this order. */
   completions: Type<ProxyCompletionHook>[];
+  /** Run on the upstream response before it is sent (the post phase), in this order. */
+  responseStages?: Type<ProxyResponseStage>[];
 }
 
 const PIPELINE = Symbol('ailink:proxy-pipeline');
@@ -21,7 +29,7 @@ const PIPELINE = Symbol('ailink:proxy-pipeline');
  * feature modules it imports); instances are looked up once at bootstrap.
  */
 @Module({})
-export class ProxyModule implements OnApplicationBootstrap {
+export class ProxyModule implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly handler: ProxyHandler,
@@ -31,8 +39,14 @@ export class ProxyModule implements OnApplicationBootstrap {
     return {
       module: ProxyModule,
       global: true,
+      imports: [EventsModule],
       controllers: [UpstreamHealthController],
-      providers: [UpstreamClient, ProxyHandler, { provide: PIPELINE, useValue: pipeline }],
+      providers: [
+        UpstreamClient,
+        ProxyHandler,
+        { provide: PIPELINE, useValue: pipeline },
+        { provide: CircuitBreakers, inject: [AppConfig, KeyValueStore, EventBus, LOGGER], useFactory: createCircuitBreakers },
+      ],
       exports: [ProxyHandler],
     };
   }
@@ -40,6 +54,42 @@ export class ProxyModule implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const pipeline = this.moduleRef.get<ProxyPipelineDefinition>(PIPELINE);
     const find = <T>(type: Type<T>): T => this.moduleRef.get(type, { strict: false });
-    this.handler.configure(pipeline.stages.map(find), pipeline.attemptStages.map(find), pipeline.completions.map(find));
+    this.handler.configure(
+      pipeline.stages.map(find),
+      pipeline.attemptStages.map(find),
+      pipeline.completions.map(find),
+      (pipeline.responseStages ?? []).map(find),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.handler.breakers.close();
+  }
+}
+
+/**
+ * The breakers the proxy uses: shared through the key/value store with `AILINK_CB_SHARED=true` (the
+ * default; in embedded mode the in-process store, i.e. one instance), else per instance. Either way
+ * each opening becomes a `circuit_opened` event, emitted off the request's path.
+ */
+export function createCircuitBreakers(config: AppConfig, store: KeyValueStore, events: EventBus, logger: Logger): CircuitBreakers {
+  const breakers = config.cbShared
+    ? new SharedCircuitBreakers({ store, logger, leaseMs: (config.upstreamTimeoutMs ?? 60_000) + 5_000 })
+    : new CircuitBreakers();
+  breakers.onOpened = (opened) => emitCircuitOpened(events, logger, opened);
+  return breakers;
+}
+
+function emitCircuitOpened(events: EventBus, logger: Logger, opened: BreakerOpenedEvent): void {
+  if (!opened.projectId) return; // only breakers of real tokens (the proxy always passes the token)
+  try {
+    events.emit('circuit_opened', {
+      project_id: opened.projectId,
+      token_id: opened.tokenId,
+      token_name: opened.tokenName ?? null,
+      details: { upstream: opened.url, failure_count: opened.failureCount, cooldown_secs: opened.cooldownSecs },
+    });
+  } catch (error) {
+    logger.warn({ err: error, token_id: opened.tokenId }, 'Could not emit circuit_opened');
   }
 }

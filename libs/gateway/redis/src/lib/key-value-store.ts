@@ -1,3 +1,4 @@
+import type { BreakerClaimResult, BreakerRecordRequest, BreakerRecordResult, SharedBreakerStatus } from './breaker-state';
 import type {
   SpendCounterState,
   SpendFlushEntry,
@@ -206,6 +207,25 @@ export abstract class KeyValueStore {
 
   /** Gives amounts taken by {@link spendTakeUnflushed} back (the flush failed). */
   abstract spendReturnUnflushed(dirtyKey: string, entries: readonly SpendFlushEntry[]): Promise<void>;
+
+  /**
+   * Shared circuit breaker (proxy.md §13 "Sharing"; see `breaker-state.ts`): applies attempt
+   * outcomes in order, in one atomic step, and answers the caller's view of the new state, with
+   * `opened` true when this call opened the breaker. No outcomes: a plain read.
+   */
+  abstract breakerRecord(request: BreakerRecordRequest): Promise<BreakerRecordResult>;
+
+  /** The caller's view of several shared breakers in one round trip (missing ones read as closed). */
+  abstract breakerRead(keys: readonly string[], holder: string): Promise<SharedBreakerStatus[]>;
+
+  /**
+   * Claims the probe lease of a half-open breaker (open for at least `cooldownMs`) for `leaseMs`,
+   * unless another holder's lease is live; a holder may renew its own. Atomic.
+   */
+  abstract breakerClaimProbe(key: string, holder: string, cooldownMs: number, leaseMs: number): Promise<BreakerClaimResult>;
+
+  /** Gives the probe lease back if `holder` holds it. */
+  abstract breakerReleaseProbe(key: string, holder: string): Promise<SharedBreakerStatus>;
 
   /** Releases connections and subscriptions. Idempotent. */
   abstract close(): Promise<void>;

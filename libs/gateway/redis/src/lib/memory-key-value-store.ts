@@ -10,6 +10,8 @@ import {
 } from './key-value-store';
 import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
 import { MemorySpendBook } from './memory-spend-book';
+import { MemoryBreakerBook } from './memory-breaker-book';
+import type { BreakerClaimResult, BreakerRecordRequest, BreakerRecordResult, SharedBreakerStatus } from './breaker-state';
 import type {
   SpendCounterState,
   SpendFlushEntry,
@@ -58,12 +60,14 @@ export class MemoryKeyValueStore extends KeyValueStore {
   private readonly channels = new Map<string, Set<MessageHandler>>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly spend: MemorySpendBook;
+  private readonly breakers: MemoryBreakerBook;
   private closed = false;
 
   /** @param clock current time in ms; injectable for tests. */
   constructor(private readonly clock: () => number = Date.now) {
     super();
     this.spend = new MemorySpendBook(clock);
+    this.breakers = new MemoryBreakerBook(clock);
     this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
   }
@@ -310,6 +314,22 @@ export class MemoryKeyValueStore extends KeyValueStore {
     this.spend.returnUnflushed(dirtyKey, entries);
   }
 
+  async breakerRecord(request: BreakerRecordRequest): Promise<BreakerRecordResult> {
+    return this.breakers.record(request);
+  }
+
+  async breakerRead(keys: readonly string[], holder: string): Promise<SharedBreakerStatus[]> {
+    return this.breakers.read(keys, holder);
+  }
+
+  async breakerClaimProbe(key: string, holder: string, cooldownMs: number, leaseMs: number): Promise<BreakerClaimResult> {
+    return this.breakers.claim(key, holder, cooldownMs, leaseMs);
+  }
+
+  async breakerReleaseProbe(key: string, holder: string): Promise<SharedBreakerStatus> {
+    return this.breakers.release(key, holder);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweeper);
@@ -323,6 +343,7 @@ export class MemoryKeyValueStore extends KeyValueStore {
       if (entry.expiresAt !== null && entry.expiresAt <= now) this.entries.delete(key);
     }
     this.spend.sweep();
+    this.breakers.sweep();
   }
 
   private live(key: string): Entry | undefined {

@@ -21,10 +21,10 @@ describe('MemoryKeyValueStore spend counters', () => {
         requests: 1,
         expireAtSecs: 1_010,
       };
-      expect(await store.spendSettle({ guardKey: 'g', guardTtlSecs: 5, deltas: [delta] })).toEqual({ status: 'settled' });
+      expect(await store.spendSettle({ guardKey: 'g', guardTtlSecs: 5, deltas: [delta] })).toEqual({ status: 'settled', spentMicros: [6] });
       expect(await store.spendSettle({ guardKey: 'g', guardTtlSecs: 5, deltas: [delta] })).toEqual({ status: 'duplicate' });
       now += 5_000;
-      expect(await store.spendSettle({ guardKey: 'g', guardTtlSecs: 5, deltas: [delta] })).toEqual({ status: 'settled' });
+      expect(await store.spendSettle({ guardKey: 'g', guardTtlSecs: 5, deltas: [delta] })).toEqual({ status: 'settled', spentMicros: [7] });
       expect((await store.spendRead([key]))[0].spentMicros).toBe(7);
       now = 1_010_000;
       expect((await store.spendRead([key]))[0]).toEqual({ loaded: false, spentMicros: 0, reservedMicros: 0, requests: 0 });

@@ -97,6 +97,7 @@ export class MemorySpendBook {
       this.guards.set(request.guardKey, this.clock() + (request.guardTtlSecs ?? SPEND_GUARD_TTL_SECS) * 1000);
     }
     const member = request.owner === undefined ? undefined : reservationMember(request.owner, request.reservedMicros ?? 0);
+    const spentMicros: number[] = [];
     for (const delta of request.deltas) {
       const counter = this.counter(delta.key) as Counter;
       if (member !== undefined && this.reservationSet(delta.reservationKey)?.members.delete(member)) {
@@ -115,8 +116,9 @@ export class MemorySpendBook {
         set.add(delta.key);
       }
       if (delta.expireAtSecs !== null) counter.expiresAt = delta.expireAtSecs * 1000;
+      spentMicros.push(counter.spent);
     }
-    return { status: 'settled' };
+    return { status: 'settled', spentMicros };
   }
 
   load(entries: readonly SpendLoadEntry[]): void {

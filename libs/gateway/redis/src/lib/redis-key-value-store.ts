@@ -32,6 +32,17 @@ import {
   SPEND_TAKE_UNFLUSHED_LUA,
 } from './spend-scripts';
 import { memberSuffix, toSlidingWindowResult } from './sliding-window';
+import { BREAKER_CLAIM_LUA, BREAKER_READ_LUA, BREAKER_RECORD_LUA, BREAKER_RELEASE_LUA } from './breaker-scripts';
+import {
+  BREAKER_IDLE_TTL_SECS,
+  assertBreakerSettings,
+  assertHolder,
+  assertPositiveMs,
+  type BreakerClaimResult,
+  type BreakerRecordRequest,
+  type BreakerRecordResult,
+  type SharedBreakerStatus,
+} from './breaker-state';
 import { assertCount, assertInteger, assertMaxLength, assertNowMs, assertTtlSecs, assertWindow } from './store-arguments';
 
 export interface RedisKeyValueStoreOptions {
@@ -69,6 +80,10 @@ interface StoreScripts {
   ailinkSpendTakeUnflushed(key: string, count: number, prefix: string): Promise<unknown>;
   ailinkSpendReturnUnflushed(key: string, ...args: ScriptArg[]): Promise<unknown>;
   ailinkSpendRefresh(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkBreakerRecord(key: string, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkBreakerRead(numKeys: number, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkBreakerClaim(key: string, ...args: ScriptArg[]): Promise<unknown>;
+  ailinkBreakerRelease(key: string, holder: string): Promise<unknown>;
 }
 
 type ScriptedRedis = Redis & StoreScripts;
@@ -150,6 +165,10 @@ export class RedisKeyValueStore extends KeyValueStore {
     this.client.defineCommand('ailinkSpendTakeUnflushed', { lua: SPEND_TAKE_UNFLUSHED_LUA, numberOfKeys: 1 });
     this.client.defineCommand('ailinkSpendReturnUnflushed', { lua: SPEND_RETURN_UNFLUSHED_LUA, numberOfKeys: 1 });
     this.client.defineCommand('ailinkSpendRefresh', { lua: SPEND_REFRESH_LUA });
+    this.client.defineCommand('ailinkBreakerRecord', { lua: BREAKER_RECORD_LUA, numberOfKeys: 1 });
+    this.client.defineCommand('ailinkBreakerRead', { lua: BREAKER_READ_LUA });
+    this.client.defineCommand('ailinkBreakerClaim', { lua: BREAKER_CLAIM_LUA, numberOfKeys: 1 });
+    this.client.defineCommand('ailinkBreakerRelease', { lua: BREAKER_RELEASE_LUA, numberOfKeys: 1 });
 
     this.watchHealth(this.client, 'command');
     this.watchHealth(this.subscriber, 'subscriber');
@@ -377,7 +396,7 @@ export class RedisKeyValueStore extends KeyValueStore {
   }
 
   async spendSettle(request: SpendSettleRequest): Promise<SpendSettleResult> {
-    if (request.deltas.length === 0) return { status: 'settled' };
+    if (request.deltas.length === 0) return { status: 'settled', spentMicros: [] };
     const keys: string[] = request.guardKey === undefined ? [] : [request.guardKey];
     const args: ScriptArg[] = [
       request.guardKey === undefined ? '0' : '1',
@@ -392,7 +411,7 @@ export class RedisKeyValueStore extends KeyValueStore {
       args.push(d.costMicros, d.requests, d.expireAtSecs ?? '', d.key);
     }
     const reply = toIntegerList(await this.client.ailinkSpendSettle(keys.length, ...keys, ...args), 'spendSettle');
-    if (reply[0] === 0) return { status: 'settled' };
+    if (reply[0] === 0) return { status: 'settled', spentMicros: reply.slice(1) };
     if (reply[0] === 1) return { status: 'duplicate' };
     return { status: 'need_load', indexes: reply.slice(1) };
   }
@@ -450,6 +469,55 @@ export class RedisKeyValueStore extends KeyValueStore {
     const args: ScriptArg[] = [this.keyPrefix];
     for (const e of entries) args.push(e.key, e.spentMicros, e.requests);
     await this.client.ailinkSpendReturnUnflushed(dirtyKey, ...args);
+  }
+
+  async breakerRecord(request: BreakerRecordRequest): Promise<BreakerRecordResult> {
+    assertBreakerSettings(request.settings);
+    assertHolder(request.holder);
+    if (request.outcomes.length === 0) {
+      const [status] = await this.breakerRead([request.key], request.holder);
+      return { ...status, opened: false, openedFailures: 0 };
+    }
+    const { settings } = request;
+    const codes = request.outcomes.map((o) => (o.failed ? (o.probe ? 'F' : 'f') : o.probe ? 'S' : 's')).join('');
+    const reply = toIntegerList(
+      await this.client.ailinkBreakerRecord(
+        request.key,
+        settings.failureThreshold,
+        settings.cooldownMs,
+        settings.failureRateThreshold ?? '',
+        settings.minSampleSize,
+        BREAKER_IDLE_TTL_SECS,
+        request.holder,
+        codes,
+      ),
+      'breakerRecord',
+    );
+    return { ...toBreakerStatus(reply, 2), opened: reply[0] === 1, openedFailures: reply[1] };
+  }
+
+  async breakerRead(keys: readonly string[], holder: string): Promise<SharedBreakerStatus[]> {
+    assertHolder(holder);
+    if (keys.length === 0) return [];
+    const reply = toIntegerList(await this.client.ailinkBreakerRead(keys.length, ...keys, holder), 'breakerRead');
+    if (reply.length !== keys.length * 5) throw new Error(`Unexpected Redis reply for breakerRead: ${reply.length} values`);
+    return keys.map((_, i) => toBreakerStatus(reply, i * 5));
+  }
+
+  async breakerClaimProbe(key: string, holder: string, cooldownMs: number, leaseMs: number): Promise<BreakerClaimResult> {
+    assertHolder(holder);
+    assertPositiveMs(cooldownMs, 'cooldownMs');
+    assertPositiveMs(leaseMs, 'leaseMs');
+    const reply = toIntegerList(
+      await this.client.ailinkBreakerClaim(key, holder, cooldownMs, leaseMs, BREAKER_IDLE_TTL_SECS),
+      'breakerClaimProbe',
+    );
+    return { ...toBreakerStatus(reply, 1), granted: reply[0] === 1 };
+  }
+
+  async breakerReleaseProbe(key: string, holder: string): Promise<SharedBreakerStatus> {
+    assertHolder(holder);
+    return toBreakerStatus(toIntegerList(await this.client.ailinkBreakerRelease(key, holder), 'breakerReleaseProbe'), 0);
   }
 
   async close(): Promise<void> {
@@ -561,6 +629,18 @@ function toInteger(reply: unknown, what: string): number {
 function toIntegerList(reply: unknown, what: string): number[] {
   if (!Array.isArray(reply) || reply.length === 0) throw new Error(`Unexpected Redis reply for ${what}: ${String(reply)}`);
   return reply.map((value: unknown) => toInteger(value, what));
+}
+
+/** The five status values of the breaker scripts, from `offset`. */
+function toBreakerStatus(values: number[], offset: number): SharedBreakerStatus {
+  if (values.length < offset + 5) throw new Error(`Unexpected Redis reply for a breaker script: ${values.length} values`);
+  return {
+    state: values[offset] === 1 ? 'open' : 'closed',
+    failures: values[offset + 1],
+    openForMs: values[offset + 2],
+    leaseMs: values[offset + 3],
+    otherLeaseMs: values[offset + 4],
+  };
 }
 
 function toIntegerArray(reply: unknown, length: number): number[] {

@@ -72,7 +72,8 @@ export interface SpendSettleRequest {
 }
 
 export type SpendSettleResult =
-  | { status: 'settled' }
+  /** Applied; `spentMicros[i]` is counter i's spent after it (for budget warnings). */
+  | { status: 'settled'; spentMicros: number[] }
   /** The guard was already set: this request was settled before; nothing changed. */
   | { status: 'duplicate' }
   /** These counters (indexes into `deltas`) have no PostgreSQL base yet; nothing was changed. */

@@ -1,6 +1,8 @@
 /**
  * Lua scripts of the spend counters (vault-and-spend.md §6, §8; types in `spend-counters.ts`). Each
  * runs atomically. Amounts are integer micro-USD; reservation members are `{owner}:{amount}`.
+ * Negations are only ever passed for non-zero amounts: Lua turns `-0` into the string "-0", which
+ * HINCRBY refuses.
  */
 
 /**
@@ -36,7 +38,7 @@ for i = 1, n do
     local drop = 0
     for _, m in ipairs(expired) do drop = drop + (tonumber(string.match(m, ':(%d+)$')) or 0) end
     redis.call('ZREMRANGEBYSCORE', r, '-inf', now)
-    if redis.call('HINCRBY', c, 'reserved', -drop) < 0 then redis.call('HSET', c, 'reserved', 0) end
+    if drop > 0 and redis.call('HINCRBY', c, 'reserved', -drop) < 0 then redis.call('HSET', c, 'reserved', 0) end
   end
   local s = tonumber(redis.call('HGET', c, 'spent') or '0')
   local rs = tonumber(redis.call('HGET', c, 'reserved') or '0')
@@ -69,7 +71,8 @@ return out
  * KEYS: [guard?] then per delta: counter, reservations, dirty set.
  * ARGV: [hasGuard '1'|'0', guardTtlSecs, member or '', reservedAmount,
  *        then per delta: cost, requests, expireAtSecs or '', counter name for the dirty set]
- * Returns {0} settled; {1} duplicate (guard already set); {2, index...} counters without a base.
+ * Returns {0, spent...} settled (each counter's spent after the settlement); {1} duplicate (guard
+ * already set); {2, index...} counters without a base.
  */
 export const SPEND_SETTLE_LUA = `
 local guarded = ARGV[1] == '1'
@@ -86,6 +89,7 @@ if guarded then
 end
 local member = ARGV[3]
 local amount = tonumber(ARGV[4])
+local out = { 0 }
 for i = 1, n do
   local c = KEYS[base + 3 * i - 2]
   local r = KEYS[base + 3 * i - 1]
@@ -94,7 +98,7 @@ for i = 1, n do
   local cost = tonumber(ARGV[a + 1])
   local reqs = tonumber(ARGV[a + 2])
   local exp = ARGV[a + 3]
-  if member ~= '' and redis.call('ZREM', r, member) == 1 then
+  if member ~= '' and redis.call('ZREM', r, member) == 1 and amount > 0 then
     if redis.call('HINCRBY', c, 'reserved', -amount) < 0 then redis.call('HSET', c, 'reserved', 0) end
   end
   if cost ~= 0 then
@@ -107,8 +111,9 @@ for i = 1, n do
   end
   if cost ~= 0 or reqs ~= 0 then redis.call('SADD', d, ARGV[a + 4]) end
   if exp ~= '' then redis.call('EXPIREAT', c, exp) end
+  out[#out + 1] = tonumber(redis.call('HGET', c, 'spent') or '0')
 end
-return { 0 }
+return out
 `;
 
 /**
@@ -142,8 +147,7 @@ for _, name in ipairs(names) do
     local u = tonumber(redis.call('HGET', k, 'unflushed') or '0')
     local r = tonumber(redis.call('HGET', k, 'unflushed_requests') or '0')
     if u ~= 0 or r ~= 0 then
-      redis.call('HINCRBY', k, 'unflushed', -u)
-      redis.call('HINCRBY', k, 'unflushed_requests', -r)
+      redis.call('HSET', k, 'unflushed', 0, 'unflushed_requests', 0)
       out[#out + 1] = name
       out[#out + 1] = u
       out[#out + 1] = r

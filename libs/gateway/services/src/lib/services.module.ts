@@ -7,6 +7,7 @@ import { ServiceCache } from './service-cache';
 import { ServicesController } from './services.controller';
 import { ServicesRepository } from './services.repository';
 import { ServicesService } from './services.service';
+import { ServiceAuditSnapshot } from './service.audit-snapshot';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ServiceEntity])],
@@ -16,6 +17,7 @@ import { ServicesService } from './services.service';
     ServicesService,
     ServiceCache,
     ResolveServiceStage,
+    ServiceAuditSnapshot,
     { provide: OutboundUrlGuard, inject: [AppConfig], useFactory: (config: AppConfig) => new OutboundUrlGuard(config.allowedPrivateHosts) },
   ],
   exports: [ResolveServiceStage, ServicesService],

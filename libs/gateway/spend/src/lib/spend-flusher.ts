@@ -55,6 +55,7 @@ export class SpendFlusher implements OnModuleInit, OnModuleDestroy {
       await this.writeDirect();
       for (const orgId of await this.orgIds()) await this.flushOrg(orgId);
       await this.writeSessionTokens();
+      await this.writeTeamTokens();
     } catch (error) {
       this.logger.warn({ err: error }, 'Spend: flush to PostgreSQL failed; will retry');
     }
@@ -96,6 +97,16 @@ export class SpendFlusher implements OnModuleInit, OnModuleDestroy {
       await this.sessions.addTokens(batch);
     } catch (error) {
       this.ledger.returnSessionTokens(batch);
+      throw error;
+    }
+  }
+
+  private async writeTeamTokens(): Promise<void> {
+    const batch = this.ledger.takeTeamTokens();
+    try {
+      await this.repository.addTeamTokens(batch);
+    } catch (error) {
+      this.ledger.returnTeamTokens(batch);
       throw error;
     }
   }

@@ -10,6 +10,7 @@ import {
 } from '@ailink/gateway-redis';
 import { SpendRepository, type SpendIncrement } from './spend.repository';
 import { parseCounterKey, spendDirtyKey, spendSettledKey, type CounterRef } from './spend-keys';
+import { SpendEvents, type SpendWatch } from './spend-events';
 
 /** A cap checked by a reservation. */
 export interface CapCheck {
@@ -29,6 +30,7 @@ interface PendingDelta {
   dirtyKey: string;
   micros: number;
   requests: number;
+  watch?: SpendWatch;
 }
 
 /**
@@ -44,12 +46,17 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
   private direct: SpendIncrement[] = [];
   /** Token counts of sessions waiting for the flush (`{project_id}:{session_id}` → tokens). */
   private sessionTokens = new Map<string, number>();
+  /** Token counts of teams per UTC day waiting for the flush (`{team_id}|{day}` → tokens). */
+  private teamTokens = new Map<string, number>();
+  /** Loads in progress, by counter key. */
+  private readonly loading = new Map<string, Promise<void>>();
   private timer?: NodeJS.Timeout;
   private applying?: Promise<void>;
 
   constructor(
     private readonly store: KeyValueStore,
     private readonly repository: SpendRepository,
+    private readonly events: SpendEvents,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -102,8 +109,9 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
     counters: readonly CounterRef[],
     reservation: { owner: string; amountMicros: number },
     costMicros: number,
-    iteration = 0,
+    options: { iteration?: number; watches?: readonly SpendWatch[]; tokenId?: string } = {},
   ): Promise<SpendSettleResult | null> {
+    const iteration = options.iteration ?? 0;
     const deltas = this.deltas(orgId, counters, costMicros, 1);
     try {
       for (let round = 0; ; round++) {
@@ -113,6 +121,12 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
           reservedMicros: reservation.amountMicros,
           deltas,
         });
+        if (result.status === 'settled') {
+          for (const watch of options.watches ?? []) {
+            const index = counters.findIndex((c) => c.key === watch.counter.key);
+            if (index >= 0) this.events.settled(watch, result.spentMicros[index], costMicros, options.tokenId ?? null);
+          }
+        }
         if (result.status !== 'need_load' || round >= MAX_LOAD_ROUNDS) return result;
         await this.load(result.indexes.map((i) => counters[i]));
       }
@@ -124,17 +138,19 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Adds the spend of a request without caps to the in-memory batch (no I/O). */
-  accumulate(orgId: string, counters: readonly CounterRef[], costMicros: number): void {
+  accumulate(orgId: string, counters: readonly CounterRef[], costMicros: number, watches: readonly SpendWatch[] = []): void {
     const dirtyKey = spendDirtyKey(orgId);
     for (const counter of counters) {
       const current = this.pending.get(counter.key);
+      const watch = watches.find((w) => w.counter.key === counter.key);
       if (current) {
         current.micros += costMicros;
         current.requests += 1;
+        if (watch) current.watch = watch;
         // A later request may carry a later expiry (same key, same period): keep the latest.
         if ((counter.expireAtSecs ?? 0) > (current.counter.expireAtSecs ?? 0)) current.counter = counter;
       } else {
-        this.pending.set(counter.key, { counter, dirtyKey, micros: costMicros, requests: 1 });
+        this.pending.set(counter.key, { counter, dirtyKey, micros: costMicros, requests: 1, ...(watch ? { watch } : {}) });
       }
     }
   }
@@ -174,6 +190,26 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
     for (const b of batch) this.addSessionTokens(b.projectId, b.sessionId, b.tokens);
   }
 
+  /** Adds a request's tokens to its team's daily total (written by the flush; no I/O here). */
+  addTeamTokens(teamId: string, day: string, tokens: number): void {
+    if (tokens <= 0) return;
+    const key = `${teamId}|${day}`;
+    this.teamTokens.set(key, (this.teamTokens.get(key) ?? 0) + tokens);
+  }
+
+  takeTeamTokens(): { teamId: string; day: string; tokens: number }[] {
+    const out = Array.from(this.teamTokens, ([key, tokens]) => {
+      const [teamId, day] = key.split('|');
+      return { teamId, day, tokens };
+    });
+    this.teamTokens = new Map();
+    return out;
+  }
+
+  returnTeamTokens(batch: readonly { teamId: string; day: string; tokens: number }[]): void {
+    for (const b of batch) this.addTeamTokens(b.teamId, b.day, b.tokens);
+  }
+
   /** Takes the amounts waiting to be written to PostgreSQL directly (the store was down). */
   takeDirect(): SpendIncrement[] {
     const out = this.direct;
@@ -197,9 +233,33 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
     return states;
   }
 
-  /** Loads the PostgreSQL totals of counters into the store (only where not loaded yet). */
+  /**
+   * Loads the PostgreSQL totals of counters into the store (only where not loaded yet). Concurrent
+   * loads of one counter share one PostgreSQL read (a burst on a cold counter is one query, not one
+   * per request).
+   */
   async load(counters: readonly CounterRef[]): Promise<void> {
-    if (counters.length === 0) return;
+    const waits: Promise<void>[] = [];
+    const fresh: CounterRef[] = [];
+    for (const counter of counters) {
+      const pending = this.loading.get(counter.key);
+      if (pending) waits.push(pending);
+      else if (!fresh.some((c) => c.key === counter.key)) fresh.push(counter);
+    }
+    if (fresh.length > 0) {
+      const loading = this.loadFromDatabase(fresh);
+      for (const counter of fresh) this.loading.set(counter.key, loading);
+      void loading
+        .finally(() => {
+          for (const counter of fresh) if (this.loading.get(counter.key) === loading) this.loading.delete(counter.key);
+        })
+        .catch(() => undefined);
+      waits.push(loading);
+    }
+    await Promise.all(waits);
+  }
+
+  private async loadFromDatabase(counters: readonly CounterRef[]): Promise<void> {
     const bases = await this.repository.bases(counters.map((c) => ({ scope: c.scope, id: c.id, periodKey: c.periodKey })));
     await this.store.spendLoad(
       counters.map((c, i) => ({ key: c.key, spentMicros: bases[i].micros, requests: bases[i].requests, expireAtSecs: c.expireAtSecs })),
@@ -236,6 +296,12 @@ export class SpendLedger implements OnModuleInit, OnModuleDestroy {
       try {
         for (let round = 0; ; round++) {
           const result = await this.store.spendSettle({ deltas });
+          if (result.status === 'settled') {
+            chunk.forEach((p, idx) => {
+              if (p.watch)
+                this.events.settled(p.watch, result.spentMicros[idx], p.micros, p.counter.scope === 'token' ? p.counter.id : null);
+            });
+          }
           if (result.status !== 'need_load') break;
           if (round >= MAX_LOAD_ROUNDS) throw new Error('spend counters keep losing their base');
           await this.load(result.indexes.map((idx) => chunk[idx].counter));

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@ailink/gateway-core';
-import { TieredCacheFactory, type TieredCache } from '@ailink/gateway-redis';
+import { CacheInvalidationBus, TieredCacheFactory, type TieredCache } from '@ailink/gateway-redis';
 import { decimalToMicros } from './money';
-import type { ProjectBudgetPeriod, TokenCapPeriod } from './periods';
+import type { ProjectBudgetPeriod, SpendPeriod, TokenCapPeriod } from './periods';
 import { SpendRepository } from './spend.repository';
 
 /** A token's caps in micro-USD (absent: no cap for that period). */
@@ -14,26 +14,36 @@ export interface ProjectProfile {
   budget: { warnMicros: number | null; hardCapMicros: number | null; resetPeriod: ProjectBudgetPeriod } | null;
 }
 
-/** Cache kinds: `ailink:res:spendcaps:{token_id}`, `ailink:res:spendproject:{project_id}`. */
+/** A team's budget (identity.md teams: `max_budget_usd` per `budget_duration`, default monthly). */
+export interface TeamBudget {
+  /** null: no budget (or an inactive team). */
+  limitMicros: number | null;
+  period: Exclude<SpendPeriod, 'lifetime'>;
+}
+
+/** Cache kinds: `ailink:res:spendcaps:{token_id}`, `ailink:res:spendproject:{project_id}`, `ailink:res:spendteam:{team_id}`. */
 export const TOKEN_CAPS_CACHE_KIND = 'spendcaps';
 export const PROJECT_PROFILE_CACHE_KIND = 'spendproject';
+export const TEAM_BUDGET_CACHE_KIND = 'spendteam';
+/** The identity feature's cache kind of teams: its invalidations (team writes) refresh ours. */
+const TEAM_CACHE_KIND = 'team';
 
 /**
  * Token caps and project budgets through the cache tiers (L1 → Redis → PostgreSQL), so that the spend
  * stage costs no database round trip on a warm request. Every cap or budget write invalidates its
  * entry on every instance within 1 s.
  *
- * Extension point for teams: when the teams feature lands, a third cache kind (`spendteam`, keyed by
- * team id, holding `max_budget_usd` and `budget_duration`) joins here and the stage adds a `team` cap
- * for `ctx.token.teamId` (counter `ailink:spend:team:{team_id}:{period_key}`, header
- * `x-ailink-budget-remaining-team`).
+ * Team budgets live in the identity feature's `teams` table; its writes invalidate the cache kind
+ * `team`, whose messages this cache listens to (a feature cannot call another), so a budget change
+ * reaches every instance within 1 s too.
  */
 @Injectable()
 export class SpendProfileCache {
   private readonly caps: TieredCache<TokenCaps>;
   private readonly projects: TieredCache<ProjectProfile>;
+  private readonly teams: TieredCache<TeamBudget>;
 
-  constructor(factory: TieredCacheFactory, config: AppConfig, repository: SpendRepository) {
+  constructor(factory: TieredCacheFactory, config: AppConfig, repository: SpendRepository, bus: CacheInvalidationBus) {
     const common = { l1MaxEntries: config.l1MaxEntries, l1TtlMs: Math.max(1, config.l1TtlMs), l2TtlSecs: config.l2TtlSecs };
     this.caps = factory.create<TokenCaps>({
       ...common,
@@ -63,6 +73,30 @@ export class SpendProfileCache {
         };
       },
     });
+    this.teams = factory.create<TeamBudget>({
+      ...common,
+      kind: TEAM_BUDGET_CACHE_KIND,
+      loader: async (teamId) => {
+        const team = await repository.team(teamId);
+        if (!team) return null;
+        return {
+          limitMicros: team.isActive && team.maxBudgetUsd !== null ? decimalToMicros(team.maxBudgetUsd) : null,
+          period: (team.budgetDuration ?? 'monthly') as TeamBudget['period'],
+        };
+      },
+    });
+    // Every instance receives the identity feature's message; each drops its copy (L1, and L2 with
+    // a version bump, so that no instance refills it from a read that raced the write).
+    bus.register(TEAM_CACHE_KIND, {
+      evict: (message) => {
+        this.teams.invalidate(message.id).catch(() => this.teams.evictLocal(message.id));
+      },
+      reset: () => this.teams.clearLocal(),
+    });
+  }
+
+  team(teamId: string): Promise<TeamBudget | null> {
+    return this.teams.get(teamId);
   }
 
   async tokenCaps(tokenId: string): Promise<TokenCaps> {

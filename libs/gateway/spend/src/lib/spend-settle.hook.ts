@@ -63,10 +63,14 @@ export class SpendSettleHook implements ProxyCompletionHook {
     ctx.costUsd = cost.micros / MICROS_PER_USD;
     ctx.pricingMissing = cost.pricingMissing;
     if (state.session && cost.tokens) this.ledger.addSessionTokens(state.session.projectId, state.session.sessionId, cost.tokens);
+    if (state.team && cost.tokens) this.ledger.addTeamTokens(state.team.teamId, state.team.day, cost.tokens);
     if (state.reservation) {
-      await this.ledger.settle(state.orgId, ctx.requestId, state.counters, state.reservation, cost.micros);
+      await this.ledger.settle(state.orgId, ctx.requestId, state.counters, state.reservation, cost.micros, {
+        watches: state.watches,
+        tokenId: state.tokenId,
+      });
     } else {
-      this.ledger.accumulate(state.orgId, state.counters, cost.micros);
+      this.ledger.accumulate(state.orgId, state.counters, cost.micros, state.watches);
     }
   }
 

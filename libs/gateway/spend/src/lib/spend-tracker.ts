@@ -5,6 +5,7 @@ import type { ProviderKey } from './pricing/providers';
 import type { SpendPeriod } from './periods';
 import type { CapCheck } from './spend-ledger';
 import type { CounterRef, SpendScope } from './spend-keys';
+import type { SpendWatch } from './spend-events';
 
 /** A cap applied to a request, with what the messages and headers say of it. */
 export interface AppliedCap extends CapCheck {
@@ -20,6 +21,8 @@ export interface SpendState {
   /** Every counter the request settles into (token and project periods), keys captured at reservation. */
   counters: CounterRef[];
   caps: AppliedCap[];
+  /** Thresholds whose first crossing emits `budget_warning`. */
+  watches: SpendWatch[];
   model: string | null;
   providers: ProviderKey[];
   /** Estimated prompt tokens (⌈chars / 4⌉), for the cost of a response without usage. */
@@ -29,6 +32,8 @@ export interface SpendState {
   reservation?: { owner: string; amountMicros: number; refresh?: NodeJS.Timeout };
   /** The request's session (`X-Session-Id`), when it is tracked. */
   session?: { projectId: string; sessionId: string };
+  /** The token's team and the UTC day the request counts on (`team_spend` rows). */
+  team?: { teamId: string; day: string };
 }
 
 /**

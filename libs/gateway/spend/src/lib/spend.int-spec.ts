@@ -9,7 +9,9 @@ import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { CoreModule, GatewayError, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext, type ProxyToken } from '@ailink/gateway-proxy';
-import { KeyValueStore, RedisModule } from '@ailink/gateway-redis';
+import { CacheInvalidationBus, KeyValueStore, RedisModule } from '@ailink/gateway-redis';
+import { EventBus } from '@ailink/gateway-events';
+import type { GatewayEvent } from '@ailink/shared-contracts';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, TcpProxy, deleteRedisPrefix } from '@ailink/testing';
 import { PricingService } from './pricing/pricing.service';
 import { SpendFlusher } from './spend-flusher';
@@ -19,6 +21,7 @@ import { SpendService } from './spend.service';
 import { SessionsService } from './sessions/sessions.service';
 import { SpendSettleHook } from './spend-settle.hook';
 import { SpendStage } from './spend.stage';
+import { SpendTracker } from './spend-tracker';
 import { counterRef } from './spend-keys';
 
 /** Stand-ins for the tables other features own: only their ids, so that the FKs resolve. */
@@ -69,7 +72,7 @@ async function startInstance(keyPrefix: string, env: Record<string, string> = {}
   );
   @Module({
     imports: [
-      CoreModule.forRoot(config, pino({ level: 'silent' })),
+      CoreModule.forRoot(config, pino({ level: process.env['SPEND_DEBUG'] ? 'warn' : 'silent' })),
       DatabaseModule.forRoot({ entities: [...SPEND_ENTITIES, OrganizationRow, ProjectRow, TokenRow], migrations: [] }),
       RedisModule.forRoot({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }),
       SpendModule,
@@ -98,7 +101,7 @@ interface TestToken {
   projectId: string;
 }
 
-function proxyToken(token: TestToken, upstream = 'http://127.0.0.1:9/v1'): ProxyToken {
+function proxyToken(token: TestToken & { teamId?: string }, upstream = 'http://127.0.0.1:9/v1'): ProxyToken {
   return {
     id: token.id,
     projectId: token.projectId,
@@ -109,12 +112,16 @@ function proxyToken(token: TestToken, upstream = 'http://127.0.0.1:9/v1'): Proxy
     logLevel: 1,
     circuitBreaker: { enabled: false, failure_threshold: 3, recovery_cooldown_secs: 30, half_open_max_requests: 1, min_sample_size: 10 },
     tags: {},
-    teamId: null,
+    teamId: token.teamId ?? null,
   };
 }
 
 /** A chat request as the proxy handler would have parsed it. */
-function chat(token: TestToken, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): ProxyContext {
+function chat(
+  token: TestToken & { teamId?: string },
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): ProxyContext {
   const requestId = 'req_' + randomBytes(16).toString('hex');
   const ctx = new ProxyContext(
     requestId,
@@ -453,15 +460,26 @@ describe('spend (PostgreSQL + Redis, two gateway instances)', () => {
       const sid = `run:${randomUUID()}`;
       const first = chat(token, {}, { 'x-session-id': sid, 'x-properties': JSON.stringify({ ticket: 'T-1' }) });
       await a.stage.run(first);
-      const [row] = await a.dataSource.query(`SELECT status, token_id, metadata FROM sessions WHERE project_id = $1 AND session_id = $2`, [projectA, sid]);
+      const [row] = await a.dataSource.query(`SELECT status, token_id, metadata FROM sessions WHERE project_id = $1 AND session_id = $2`, [
+        projectA,
+        sid,
+      ]);
       expect(row).toEqual({ status: 'active', token_id: token.id, metadata: { ticket: 'T-1' } });
       await a.hook.complete(answered(first));
       const second = chat(token, {}, { 'x-session-id': sid });
       await b.stage.run(second);
       await b.hook.complete(answered(second));
+      await a.ledger.applyPending();
       await b.ledger.applyPending();
       const entity = await b.sessions.entity(adminA, sid, { project_id: projectA });
-      expect(entity).toMatchObject({ session_id: sid, project_id: projectA, status: 'active', total_cost_usd: '0.000126', total_requests: 2, spend_cap_usd: null });
+      expect(entity).toMatchObject({
+        session_id: sid,
+        project_id: projectA,
+        status: 'active',
+        total_cost_usd: '0.000126',
+        total_requests: 2,
+        spend_cap_usd: null,
+      });
       await a.flusher.flushNow();
       await b.flusher.flushNow();
       const [flushed] = await a.dataSource.query(
@@ -490,8 +508,12 @@ describe('spend (PostgreSQL + Redis, two gateway instances)', () => {
       expect(((await outcome(Promise.resolve(b.stage.run(chat(token, {}, { 'x-session-id': sid }))))) as GatewayError).details).toEqual({
         reason: 'session_completed',
       });
-      await expect(a.sessions.setStatus(adminA, sid, { project_id: projectA }, { status: 'active' })).rejects.toMatchObject({ code: 'validation_error' });
-      await expect(a.sessions.setStatus(adminA, sid, { project_id: projectA }, { status: 'done' })).rejects.toMatchObject({ code: 'validation_error' });
+      await expect(a.sessions.setStatus(adminA, sid, { project_id: projectA }, { status: 'active' })).rejects.toMatchObject({
+        code: 'validation_error',
+      });
+      await expect(a.sessions.setStatus(adminA, sid, { project_id: projectA }, { status: 'done' })).rejects.toMatchObject({
+        code: 'validation_error',
+      });
       await expect(a.sessions.entity(adminB, sid, { project_id: projectA })).rejects.toMatchObject({ code: 'not_found' });
       await expect(a.sessions.entity(adminA, 'never-seen', { project_id: projectA })).rejects.toMatchObject({ code: 'not_found' });
     });
@@ -519,13 +541,117 @@ describe('spend (PostgreSQL + Redis, two gateway instances)', () => {
       await b.hook.complete(answered(one));
       await a.sessions.setSpendCap(adminA, sid, { project_id: projectA }, { spend_cap_usd: null });
       await waitFor(async () => (await outcome(Promise.resolve(b.stage.run(chat(token, {}, { 'x-session-id': sid }))))) === 'ok', 1000);
-      await expect(a.sessions.setSpendCap(adminA, sid, { project_id: projectA }, { spend_cap_usd: -1 })).rejects.toMatchObject({ code: 'validation_error' });
+      await expect(a.sessions.setSpendCap(adminA, sid, { project_id: projectA }, { spend_cap_usd: -1 })).rejects.toMatchObject({
+        code: 'validation_error',
+      });
     });
 
     it('refuses an X-Session-Id over 128 characters with 400 invalid_request', async () => {
       const token = await newToken();
       const refused = (await outcome(Promise.resolve(a.stage.run(chat(token, {}, { 'x-session-id': 'x'.repeat(129) }))))) as GatewayError;
       expect(refused.code).toBe('invalid_request');
+    });
+  });
+
+  it('applies a team budget per budget_duration; its base is the sum of the team_spend days; identity’s invalidations reach it', async () => {
+    const teamId = randomUUID();
+    await a.dataSource.query(`INSERT INTO teams (id, org_id, name, max_budget_usd, budget_duration) VALUES ($1, $2, $3, 0.0015, NULL)`, [
+      teamId,
+      orgA,
+      `spend-int ${teamId}`,
+    ]);
+    const today = new Date().toISOString().slice(0, 10);
+    await a.dataSource.query(`INSERT INTO team_spend (team_id, period, total_spend_usd, total_requests) VALUES ($1, $2, 0.0010, 4)`, [
+      teamId,
+      today,
+    ]);
+    const token = { ...(await newToken()), teamId };
+    // Monthly by default: 0.0010 spent this month + 0.001003 estimate > 0.0015.
+    const refused = (await outcome(Promise.resolve(b.stage.run(chat(token))))) as GatewayError;
+    expect(refused.code).toBe('spend_cap_reached');
+    expect(refused.message).toBe('Monthly team spend cap of $0.0015 reached');
+    expect(refused.details).toMatchObject({ scope: 'team', period: 'monthly', limit_usd: 0.0015, current_usd: 0.001 });
+
+    // The identity feature raises the budget and invalidates its `team` entry: our cache follows.
+    await a.dataSource.query(`UPDATE teams SET max_budget_usd = 1 WHERE id = $1`, [teamId]);
+    await a.app.get(CacheInvalidationBus).publish({ kind: 'team', id: teamId, project_id: null });
+    await waitFor(async () => (await outcome(Promise.resolve(b.stage.run(chat(token))))) === 'ok', 1000);
+    const ctx = chat(token);
+    await b.stage.run(ctx);
+    expect(ctx.clientHeaders['x-ailink-budget-remaining-team']).toMatch(/^0\.99\d{2}$/);
+    await b.hook.complete(answered(ctx));
+    await b.flusher.flushNow();
+    const [row] = await a.dataSource.query(
+      `SELECT total_spend_usd, total_requests::int AS requests, total_tokens_used::int AS tokens FROM team_spend WHERE team_id = $1 AND period = $2`,
+      [teamId, today],
+    );
+    // 0.0010 + 0.000063 (team_spend keeps 4 decimals); every admitted request counted.
+    expect(row).toEqual({ total_spend_usd: '0.0011', requests: expect.any(Number), tokens: 13 });
+    expect(row.requests).toBeGreaterThanOrEqual(5);
+  });
+
+  describe('events', () => {
+    const seen: GatewayEvent[] = [];
+    let off: () => void;
+    beforeAll(() => {
+      off = a.app.get(EventBus).subscribe((event) => void seen.push(event), { types: ['spend_cap_exceeded', 'budget_warning'] });
+    });
+    afterAll(() => off());
+    const of = (type: string, tokenOrProject: string) =>
+      seen.filter((e) => e.event_type === type && (e.token_id === tokenOrProject || e.project_id === tokenOrProject));
+
+    it('spend_cap_exceeded: once per token, scope and period per minute on an instance, with suppressed_count', async () => {
+      const token = await newToken();
+      await a.spend.putTokenCap(adminA, token.id, { period: 'daily', limit_usd: '0.001' });
+      for (let i = 0; i < 5; i++) await outcome(Promise.resolve(a.stage.run(chat(token))));
+      await outcome(Promise.resolve(b.stage.run(chat(token))));
+      await waitFor(async () => of('spend_cap_exceeded', token.id).length === 2, 2000);
+      await new Promise((r) => setTimeout(r, 100));
+      const events = of('spend_cap_exceeded', token.id);
+      expect(events).toHaveLength(2);
+      expect(events[0]).toMatchObject({
+        project_id: projectA,
+        token_id: token.id,
+        details: { scope: 'token', period: 'daily', limit_usd: 0.001, current_usd: 0, reason: 'spend_cap_reached', suppressed_count: 0 },
+      });
+    });
+
+    it('budget_warning: once, when settled spend first crosses AILINK_BUDGET_WARN_RATIO of a cap', async () => {
+      const token = await newToken();
+      await a.spend.putTokenCap(adminA, token.id, { period: 'daily', limit_usd: 1 });
+      for (const cost of ['0.5', '0.35', '0.1']) {
+        const ctx = chat(token, {}, { 'x-ailink-test-cost': cost });
+        await a.stage.run(ctx);
+        await a.hook.complete(answered(ctx));
+      }
+      await waitFor(async () => of('budget_warning', token.id).length > 0, 2000);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(of('budget_warning', token.id)).toEqual([
+        expect.objectContaining({
+          token_id: token.id,
+          details: { scope: 'token', period: 'daily', limit_usd: 1, current_usd: 0.85, ratio: 0.85 },
+        }),
+      ]);
+    });
+
+    it("budget_warning for a project's warn_threshold_usd, also for tokens without caps (batched spend)", async () => {
+      const token = await newToken(projectB);
+      await a.spend.putBudget(adminB, projectB, { warn_threshold_usd: '0.5', reset_period: 'daily' });
+      await waitFor(async () => {
+        const ctx = chat(token);
+        await b.stage.run(ctx);
+        return b.app.get(SpendTracker).get(ctx)?.watches.length === 1;
+      }, 1000);
+      const ctx = chat(token, {}, { 'x-ailink-test-cost': '0.6' });
+      await b.stage.run(ctx);
+      await b.hook.complete(answered(ctx));
+      await b.ledger.applyPending();
+      await waitFor(async () => of('budget_warning', projectB).length > 0, 2000);
+      expect(of('budget_warning', projectB)[0]).toMatchObject({
+        project_id: projectB,
+        details: { scope: 'project', period: 'daily', limit_usd: 0.5, current_usd: 0.6, ratio: 1.2 },
+      });
+      await a.spend.deleteBudget(adminB, projectB);
     });
   });
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '@ailink/gateway-events';
 import { ModelPricingEntity } from './entities/model-pricing.entity';
 import { ProjectBudgetEntity } from './entities/project-budget.entity';
 import { ProjectSpendEntity } from './entities/project-spend.entity';
@@ -19,13 +20,21 @@ import { SpendService } from './spend.service';
 import { SpendSettleHook } from './spend-settle.hook';
 import { SpendStage } from './spend.stage';
 import { SpendTracker } from './spend-tracker';
+import { SpendEvents } from './spend-events';
 import { SessionCache } from './sessions/session-cache';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 
 /** Entities this library owns, for the DataSource and the entity/migration check. */
-export const SPEND_ENTITIES = [ModelPricingEntity, SpendCapEntity, TokenSpendEntity, ProjectBudgetEntity, ProjectSpendEntity, SessionEntity];
+export const SPEND_ENTITIES = [
+  ModelPricingEntity,
+  SpendCapEntity,
+  TokenSpendEntity,
+  ProjectBudgetEntity,
+  ProjectSpendEntity,
+  SessionEntity,
+];
 
 /**
  * Pricing, cost, spend caps, budgets and sessions: `/pricing`, `/tokens/{id}/spend…`, `/projects/{id}/budget`,
@@ -34,7 +43,7 @@ export const SPEND_ENTITIES = [ModelPricingEntity, SpendCapEntity, TokenSpendEnt
  * flush to PostgreSQL. Needs the global DatabaseModule, RedisModule and CoreModule.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(SPEND_ENTITIES)],
+  imports: [TypeOrmModule.forFeature(SPEND_ENTITIES), EventsModule],
   controllers: [PricingController, SpendController, SessionsController],
   providers: [
     PricingRepository,
@@ -42,6 +51,7 @@ export const SPEND_ENTITIES = [ModelPricingEntity, SpendCapEntity, TokenSpendEnt
     PricingService,
     SpendRepository,
     SpendProfileCache,
+    SpendEvents,
     SpendLedger,
     SpendFlusher,
     SpendService,

@@ -16,6 +16,19 @@ export interface CapRow {
   limitUsd: string;
 }
 
+export interface TeamRow {
+  maxBudgetUsd: string | null;
+  budgetDuration: string | null;
+  isActive: boolean;
+}
+
+/** Tokens to add to a team's daily `team_spend.total_tokens_used`. */
+export interface TeamTokens {
+  teamId: string;
+  day: string;
+  tokens: number;
+}
+
 export interface BudgetRow {
   projectId: string;
   warnThresholdUsd: string | null;
@@ -132,6 +145,28 @@ export class SpendRepository {
     return rows.length > 0;
   }
 
+  /** A team's budget (the `teams` table of the identity feature), or null when it does not exist. */
+  async team(teamId: string): Promise<TeamRow | null> {
+    const rows: { max_budget_usd: string | null; budget_duration: string | null; is_active: boolean }[] = await this.dataSource.query(
+      'SELECT max_budget_usd, budget_duration, is_active FROM teams WHERE id = $1',
+      [teamId],
+    );
+    const r = rows[0];
+    return r ? { maxBudgetUsd: r.max_budget_usd, budgetDuration: r.budget_duration, isActive: r.is_active } : null;
+  }
+
+  /** Adds token counts to the teams' daily `team_spend` rows. */
+  async addTeamTokens(batch: readonly TeamTokens[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO team_spend (team_id, period, total_tokens_used)
+       SELECT u.team_id, u.day, sum(u.tokens) FROM unnest($1::uuid[], $2::date[], $3::bigint[]) AS u(team_id, day, tokens)
+       JOIN teams t ON t.id = u.team_id GROUP BY u.team_id, u.day
+       ON CONFLICT (team_id, period) DO UPDATE SET total_tokens_used = team_spend.total_tokens_used + EXCLUDED.total_tokens_used, updated_at = now()`,
+      [batch.map((b) => b.teamId), batch.map((b) => b.day), batch.map((b) => b.tokens)],
+    );
+  }
+
   /** Every organisation id (the flush walks their dirty sets). */
   async orgIds(): Promise<string[]> {
     const rows: { id: string }[] = await this.dataSource.query('SELECT id FROM organizations');
@@ -145,17 +180,36 @@ export class SpendRepository {
     for (const [scope, group] of groupByScope(refs)) {
       if (scope === 'session') {
         const keys = group.map((r) => splitSessionId(r.id));
-        const rows: { project_id: string; session_id: string; total_cost_usd: string; total_requests: string }[] = await this.dataSource.query(
-          `SELECT s.project_id::text AS project_id, s.session_id, s.total_cost_usd, s.total_requests
+        const rows: { project_id: string; session_id: string; total_cost_usd: string; total_requests: string }[] =
+          await this.dataSource.query(
+            `SELECT s.project_id::text AS project_id, s.session_id, s.total_cost_usd, s.total_requests
            FROM sessions s JOIN unnest($1::text[], $2::text[]) AS u(project_id, session_id)
              ON s.project_id::text = u.project_id AND s.session_id = u.session_id`,
-          [keys.map((k) => k.projectId), keys.map((k) => k.sessionId)],
-        );
+            [keys.map((k) => k.projectId), keys.map((k) => k.sessionId)],
+          );
         for (const row of rows) {
           const base = out.get(refKey({ scope, id: `${row.project_id}:${row.session_id}`, periodKey: 'lifetime' }));
           if (base) {
             base.micros = decimalToMicros(row.total_cost_usd);
             base.requests = Number(row.total_requests);
+          }
+        }
+        continue;
+      }
+      if (scope === 'team') {
+        // team_spend holds one row per UTC day: a weekly/monthly/yearly counter's base is the sum of its days.
+        const rows: { id: string; period_key: string; spend: string; requests: string }[] = await this.dataSource.query(
+          `SELECT u.id, u.period_key, coalesce(sum(s.total_spend_usd), 0)::text AS spend, coalesce(sum(s.total_requests), 0)::text AS requests
+           FROM unnest($1::text[], $2::text[]) AS u(id, period_key)
+           LEFT JOIN team_spend s ON s.team_id::text = u.id AND s.period >= ${PERIOD_START} AND s.period < ${PERIOD_END}
+           GROUP BY u.id, u.period_key`,
+          [group.map((r) => r.id), group.map((r) => r.periodKey)],
+        );
+        for (const row of rows) {
+          const base = out.get(refKey({ scope, id: row.id, periodKey: row.period_key }));
+          if (base) {
+            base.micros = decimalToMicros(row.spend);
+            base.requests = Number(row.requests);
           }
         }
         continue;
@@ -204,7 +258,29 @@ export class SpendRepository {
             `UPDATE sessions s SET total_cost_usd = s.total_cost_usd + u.spend, total_requests = s.total_requests + u.requests, updated_at = now()
              FROM unnest($1::uuid[], $2::varchar[], $3::numeric[], $4::bigint[]) AS u(project_id, session_id, spend, requests)
              WHERE s.project_id = u.project_id AND s.session_id = u.session_id`,
-            [keys.map((k) => k.projectId), keys.map((k) => k.sessionId), group.map((g) => microsToDecimal(g.micros)), group.map((g) => g.requests)],
+            [
+              keys.map((k) => k.projectId),
+              keys.map((k) => k.sessionId),
+              group.map((g) => microsToDecimal(g.micros)),
+              group.map((g) => g.requests),
+            ],
+          );
+          continue;
+        }
+        if (scope === 'team') {
+          // Only the daily team counters are written (longer periods are sums of days).
+          const days = group.filter((g) => DAY_KEY.test(g.periodKey));
+          if (days.length === 0) continue;
+          await manager.query(
+            `INSERT INTO team_spend (team_id, period, total_spend_usd, total_requests)
+             SELECT u.id::uuid, u.day, u.spend, u.requests
+             FROM unnest($1::text[], $2::date[], $3::numeric[], $4::bigint[]) AS u(id, day, spend, requests)
+             JOIN teams t ON t.id::text = u.id
+             ON CONFLICT (team_id, period) DO UPDATE SET
+               total_spend_usd = team_spend.total_spend_usd + EXCLUDED.total_spend_usd,
+               total_requests = team_spend.total_requests + EXCLUDED.total_requests,
+               updated_at = now()`,
+            [days.map((g) => g.id), days.map((g) => g.periodKey), days.map((g) => microsToDecimal(g.micros)), days.map((g) => g.requests)],
           );
           continue;
         }
@@ -240,6 +316,21 @@ export class SpendRepository {
     return rows.map((r) => ({ periodKey: r.period_key, micros: decimalToMicros(r.spend_usd), requests: Number(r.requests) }));
   }
 }
+
+const DAY_KEY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** First day of the period named by `u.period_key` (`YYYY-MM-DD`, `GGGG-Www`, `YYYY-MM`, `YYYY`). */
+const PERIOD_START = `(CASE
+  WHEN u.period_key ~ '^\\d{4}-\\d{2}-\\d{2}$' THEN u.period_key::date
+  WHEN u.period_key ~ '^\\d{4}-W\\d{2}$' THEN to_date(u.period_key, 'IYYY-"W"IW')
+  WHEN u.period_key ~ '^\\d{4}-\\d{2}$' THEN (u.period_key || '-01')::date
+  ELSE (u.period_key || '-01-01')::date END)`;
+/** Day after the period named by `u.period_key`. */
+const PERIOD_END = `(CASE
+  WHEN u.period_key ~ '^\\d{4}-\\d{2}-\\d{2}$' THEN u.period_key::date + 1
+  WHEN u.period_key ~ '^\\d{4}-W\\d{2}$' THEN to_date(u.period_key, 'IYYY-"W"IW') + 7
+  WHEN u.period_key ~ '^\\d{4}-\\d{2}$' THEN ((u.period_key || '-01')::date + interval '1 month')::date
+  ELSE ((u.period_key || '-01-01')::date + interval '1 year')::date END)`;
 
 /** A session counter's id `{project_id}:{session_id}` (session ids may contain `:`). */
 export function splitSessionId(id: string): { projectId: string; sessionId: string } {

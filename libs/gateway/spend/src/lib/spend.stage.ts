@@ -6,7 +6,7 @@ import type { ProxyContext, ProxyStage } from '@ailink/gateway-proxy';
 import { tokensCostCeil } from './cost/cost';
 import { estimatedPromptTokens, requestedModel, requestedOutputTokens } from './cost/estimate';
 import { formatDollars, microsToUsd } from './money';
-import { PROJECT_BUDGET_PERIODS, TOKEN_CAP_PERIODS, periodLabel } from './periods';
+import { PROJECT_BUDGET_PERIODS, TOKEN_CAP_PERIODS, periodKey, periodLabel } from './periods';
 import { PricingService } from './pricing/pricing.service';
 import { providerCandidates } from './pricing/providers';
 import { SpendLedger } from './spend-ledger';
@@ -14,6 +14,7 @@ import { SpendProfileCache } from './spend-profile-cache';
 import { counterRef } from './spend-keys';
 import { SpendTracker, type AppliedCap, type SpendState } from './spend-tracker';
 import { SessionsService } from './sessions/sessions.service';
+import { SpendEvents, type SpendWatch } from './spend-events';
 
 /** Live reservations are refreshed this often (vault-and-spend.md §8.6). */
 export const RESERVATION_REFRESH_MS = 60_000;
@@ -77,6 +78,7 @@ export class SpendStage implements ProxyStage {
     private readonly ledger: SpendLedger,
     private readonly tracker: SpendTracker,
     private readonly sessions: SessionsService,
+    private readonly events: SpendEvents,
     private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -84,7 +86,11 @@ export class SpendStage implements ProxyStage {
   async run(ctx: ProxyContext): Promise<void> {
     const token = ctx.token;
     if (!token) return;
-    const [caps, project] = await Promise.all([this.profiles.tokenCaps(token.id), this.profiles.project(token.projectId)]);
+    const [caps, project, team] = await Promise.all([
+      this.profiles.tokenCaps(token.id),
+      this.profiles.project(token.projectId),
+      token.teamId ? this.profiles.team(token.teamId) : null,
+    ]);
     if (!project) return;
     // Session guard (proxy.md §15): paused/completed sessions are refused before anything is reserved.
     const sessionId = ctx.header('x-session-id')?.trim();
@@ -103,10 +109,38 @@ export class SpendStage implements ProxyStage {
       if (counter) applied.push({ counter, limitMicros: budget.hardCapMicros, scope: 'project', period: counter.period });
     }
     const counters = [...tokenCounters, ...projectCounters];
+    if (token.teamId && team) {
+      // The daily team counter feeds `team_spend` (one row per UTC day); a budget over a longer
+      // period gets its own counter, whose base is the sum of its days.
+      const daily = counterRef('team', token.teamId, 'daily', now);
+      counters.push(daily);
+      if (team.limitMicros !== null) {
+        const counter = team.period === 'daily' ? daily : counterRef('team', token.teamId, team.period, now);
+        if (counter !== daily) counters.push(counter);
+        applied.push({ counter, limitMicros: team.limitMicros, scope: 'team', period: team.period });
+      }
+    }
     if (session && sessionId) {
       const counter = counterRef('session', `${token.projectId}:${sessionId}`, 'lifetime', now);
       counters.push(counter);
-      if (session.spendCapMicros !== null) applied.push({ counter, limitMicros: session.spendCapMicros, scope: 'session', period: 'lifetime' });
+      if (session.spendCapMicros !== null)
+        applied.push({ counter, limitMicros: session.spendCapMicros, scope: 'session', period: 'lifetime' });
+    }
+    const watches: SpendWatch[] = applied
+      .filter((cap) => cap.limitMicros > 0)
+      .map((cap) => ({ ...cap, thresholdMicros: this.events.thresholdOf(cap.limitMicros), projectId: token.projectId }));
+    if (budget && budget.warnMicros !== null && budget.warnMicros > 0) {
+      const counter = projectCounters.find((c) => c.period === budget.resetPeriod);
+      if (counter) {
+        watches.push({
+          counter,
+          scope: 'project',
+          period: counter.period,
+          thresholdMicros: budget.warnMicros,
+          limitMicros: budget.warnMicros,
+          projectId: token.projectId,
+        });
+      }
     }
     const model = requestedModel(ctx.json, ctx.upstreamPath);
     const state: SpendState = {
@@ -115,11 +149,13 @@ export class SpendStage implements ProxyStage {
       tokenId: token.id,
       counters,
       caps: applied,
+      watches,
       model,
       providers: [],
       promptTokens: 0,
       price: null,
       ...(session && sessionId ? { session: { projectId: token.projectId, sessionId } } : {}),
+      ...(token.teamId && team ? { team: { teamId: token.teamId, day: periodKey('daily', now) } } : {}),
     };
     this.tracker.set(ctx, state);
     if (applied.length === 0) return;
@@ -130,6 +166,16 @@ export class SpendStage implements ProxyStage {
       this.tracker.delete(ctx);
       throw error;
     }
+  }
+
+  private capEvent(ctx: ProxyContext, cap: AppliedCap, spentMicros: number, reason: 'spend_cap_reached' | 'pricing_missing'): void {
+    const token = ctx.token as NonNullable<ProxyContext['token']>;
+    this.events.capExceeded(
+      { projectId: token.projectId, tokenId: token.id, tokenName: token.name, scope: cap.scope, period: cap.period },
+      cap.limitMicros,
+      spentMicros,
+      reason,
+    );
   }
 
   private async reserve(ctx: ProxyContext, state: SpendState): Promise<void> {
@@ -144,6 +190,7 @@ export class SpendStage implements ProxyStage {
         const output = requestedOutputTokens(ctx.json) ?? price.maxOutputTokens ?? this.config.spendDefaultOutputTokens;
         amount = tokensCostCeil(state.promptTokens, price.inputPerM, output, price.outputPerM);
       } else if (UNPRICED_MODELS === 'deny') {
+        this.capEvent(ctx, state.caps[0], 0, 'pricing_missing');
         throw spendCapReached(state.caps[0], 0, 0, 'pricing_missing');
       }
     }
@@ -164,6 +211,7 @@ export class SpendStage implements ProxyStage {
       return;
     }
     if (result.status === 'rejected') {
+      this.capEvent(ctx, state.caps[result.index], result.spentMicros, 'spend_cap_reached');
       throw spendCapReached(state.caps[result.index], result.spentMicros, result.reservedMicros);
     }
     const reservation: NonNullable<SpendState['reservation']> = { owner, amountMicros: amount };

@@ -95,6 +95,8 @@ describe('ResolveTokenStage (in-process store)', () => {
       circuitBreaker: { enabled: true, failure_threshold: 3, recovery_cooldown_secs: 30, half_open_max_requests: 1, min_sample_size: 10 },
       tags: { team: 'a' },
       teamId: null,
+      allowedModels: null,
+      allowedModelGroupIds: [],
     });
   });
 

@@ -47,6 +47,8 @@ export function toResolvedToken(row: TokenEntity): ResolvedToken {
       circuitBreaker: effectiveCircuitBreaker(row.circuitBreaker),
       tags: row.tags ?? {},
       teamId: row.teamId,
+      allowedModels: row.allowedModels ?? null,
+      allowedModelGroupIds: row.allowedModelGroupIds ?? [],
     },
   };
 }

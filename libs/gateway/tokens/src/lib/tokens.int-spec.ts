@@ -27,6 +27,10 @@ class ProjectRow {
 class CredentialRow {
   @PrimaryColumn('uuid') id!: string;
 }
+@Entity({ name: 'teams' })
+class TeamRow {
+  @PrimaryColumn('uuid') id!: string;
+}
 
 interface Instance {
   app: INestApplicationContext;
@@ -56,7 +60,7 @@ async function startInstance(keyPrefix: string, env: Record<string, string> = {}
   @Module({
     imports: [
       CoreModule.forRoot(config, pino({ level: 'silent' })),
-      DatabaseModule.forRoot({ entities: [TokenEntity, ProjectRow, CredentialRow], migrations: [] }),
+      DatabaseModule.forRoot({ entities: [TokenEntity, ProjectRow, CredentialRow, TeamRow], migrations: [] }),
       RedisModule.forRoot({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix }),
       TokensModule,
     ],
@@ -262,7 +266,10 @@ describe('tokens (PostgreSQL + Redis, two gateway instances)', () => {
         (await a.tokens.list(adminA, { project_id: projectA2, include_inactive: true, limit: 1, offset: 1 })).map((t) => t.id),
       ).toEqual([second.id]);
       expect(await a.tokens.list(adminA, { project_id: projectA2, team_id: randomUUID() })).toEqual([]);
-      const team = randomUUID();
+      const [{ id: team }] = await a.dataSource.query(`INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id`, [
+        orgA,
+        `list-team ${randomUUID()}`,
+      ]);
       await a.dataSource.query(`UPDATE tokens SET team_id = $1 WHERE id = $2`, [team, first.id]);
       expect((await a.tokens.list(adminA, { project_id: projectA2, team_id: team })).map((t) => t.id)).toEqual([first.id]);
       expect(JSON.stringify(all)).not.toContain(first.token_id);

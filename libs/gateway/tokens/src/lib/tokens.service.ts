@@ -9,6 +9,7 @@ import {
 } from '@ailink/shared-contracts';
 import { AppConfig, ErrorCode, GatewayError, OutboundUrlGuard, type Principal } from '@ailink/gateway-core';
 import { ProjectScope } from '@ailink/gateway-database';
+import { EventBus } from '@ailink/gateway-events';
 import { applyCircuitBreakerConfig, defaultCircuitBreaker } from './circuit-breaker-config';
 import type { StoredUpstream, TokenEntity } from './entities/token.entity';
 import { TokenCache } from './token-cache';
@@ -91,6 +92,7 @@ export class TokensService {
     private readonly cache: TokenCache,
     private readonly config: AppConfig,
     private readonly guard: OutboundUrlGuard,
+    private readonly events: EventBus,
   ) {}
 
   async list(principal: Principal, query: ListTokensQueryDto): Promise<Token[]> {
@@ -149,6 +151,12 @@ export class TokensService {
     });
     // A spray may have cached this id negatively (vanishingly unlikely, but cheap to rule out).
     await this.cache.invalidate(row.id, projectId);
+    this.events.emit('token_created', {
+      project_id: projectId,
+      token_id: row.id,
+      token_name: row.name,
+      details: { token_id: row.id, name: row.name, created_by: actorOf(principal) },
+    });
     return { token_id: minted.secret, id: row.id, masked: maskToken(row.last4), name: row.name, message: CREATE_TOKEN_MESSAGE };
   }
 
@@ -221,8 +229,17 @@ export class TokensService {
   /** Revokes (idempotent): the proxy answers 401 for it on every instance within 1 s. */
   async revoke(principal: Principal, id: string): Promise<void> {
     const current = await this.findVisible(principal, id);
-    await this.repository.deactivate(current.id);
+    const revoked = await this.repository.deactivate(current.id);
     await this.cache.invalidate(current.id, current.projectId);
+    // Once per token: repeating the call changes nothing and emits nothing.
+    if (revoked) {
+      this.events.emit('token_revoked', {
+        project_id: current.projectId,
+        token_id: current.id,
+        token_name: current.name,
+        details: { token_id: current.id, name: current.name, revoked_by: actorOf(principal) },
+      });
+    }
   }
 
   async getCircuitBreaker(principal: Principal, id: string): Promise<CircuitBreakerConfig> {

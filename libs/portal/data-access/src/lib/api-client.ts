@@ -11,6 +11,8 @@ import {
   type CreateApiKeyRequest,
   type CreateApiKeyResponse,
   type CircuitBreakerConfig,
+  type CreatePolicyRequest,
+  type CreatePolicyResponse,
   type CreateCredentialRequest,
   type CreateCredentialResponse,
   type CreateServiceRequest,
@@ -19,6 +21,13 @@ import {
   type CredentialMeta,
   type DeleteCredentialResponse,
   type DeleteServiceResponse,
+  type DeletePolicyResponse,
+  type Policy,
+  type PolicyVersion,
+  type ShadowReport,
+  type UpdatePolicyRequest,
+  type UpdatePolicyResponse,
+  type ValidatePolicyResponse,
   type NotReadyResponse,
   type ProjectSummary,
   type ReadinessResponse,
@@ -31,6 +40,23 @@ import {
   type UpdateServiceRequest,
   type UpdateTokenRequest,
   type WhoAmIResponse,
+  type AddTeamMemberRequest,
+  type CreateModelAccessGroupRequest,
+  type CreateOidcProviderRequest,
+  type CreateTeamRequest,
+  type CreateUserRequest,
+  type ModelAccessGroup,
+  type OidcProvider,
+  type PortalSessionResponse,
+  type SsoProviderSummary,
+  type Team,
+  type TeamMember,
+  type TeamSpendRow,
+  type TestOidcProviderResponse,
+  type UpdateModelAccessGroupRequest,
+  type UpdateOidcProviderRequest,
+  type UpdateTeamRequest,
+  type User,
 } from '@ailink/shared-contracts';
 import { Observable, catchError, filter, map, of, throwError } from 'rxjs';
 import { ADMIN_KEY_HEADER, credentialHeaders } from './admin-key-header';
@@ -198,6 +224,48 @@ export class ApiClient {
     return this.http.delete<DeleteServiceResponse>(`${API_BASE}/services/${seg(id)}`);
   }
 
+  // --- Policies ----------------------------------------------------------------------------------
+
+  /** `GET /api/v1/policies` → `[Policy]`, newest first (active ones). */
+  policies(): Observable<Policy[]> {
+    return this.http.get<Policy[]>(`${API_BASE}/policies`);
+  }
+
+  /** `GET /api/v1/policies/{id}`. */
+  policy(id: string): Observable<Policy> {
+    return this.http.get<Policy>(`${API_BASE}/policies/${seg(id)}`);
+  }
+
+  /** `POST /api/v1/policies` (201); 409 name clash; 422 `validation_error` with every problem by JSON path. */
+  createPolicy(body: CreatePolicyRequest): Observable<CreatePolicyResponse> {
+    return this.http.post<CreatePolicyResponse>(`${API_BASE}/policies`, body);
+  }
+
+  /** `PATCH /api/v1/policies/{id}` (partial; the merged document is validated, a new version is written). */
+  updatePolicy(id: string, body: UpdatePolicyRequest): Observable<UpdatePolicyResponse> {
+    return this.http.patch<UpdatePolicyResponse>(`${API_BASE}/policies/${seg(id)}`, body);
+  }
+
+  /** `POST /api/v1/policies/validate` → `{valid: true}`, or 422 with every problem. Stores nothing. */
+  validatePolicy(body: CreatePolicyRequest): Observable<ValidatePolicyResponse> {
+    return this.http.post<ValidatePolicyResponse>(`${API_BASE}/policies/validate`, body);
+  }
+
+  /** `DELETE /api/v1/policies/{id}`: soft delete, detached from every token. */
+  deletePolicy(id: string): Observable<DeletePolicyResponse> {
+    return this.http.delete<DeletePolicyResponse>(`${API_BASE}/policies/${seg(id)}`);
+  }
+
+  /** `GET /api/v1/policies/{id}/versions` → newest first. */
+  policyVersions(id: string): Observable<PolicyVersion[]> {
+    return this.http.get<PolicyVersion[]>(`${API_BASE}/policies/${seg(id)}/versions`);
+  }
+
+  /** `GET /api/v1/policies/{id}/shadow-report?from&to` (RFC 3339; the API defaults to the last 24 h). */
+  shadowReport(id: string, range: { from?: string; to?: string } = {}): Observable<ShadowReport> {
+    return this.http.get<ShadowReport>(`${API_BASE}/policies/${seg(id)}/shadow-report`, { params: toParams(range) });
+  }
+
   // --- Audit -------------------------------------------------------------------------------------
 
   /** `GET /api/v1/audit` → one page, newest first, with the cursor of the next page (`X-Next-Cursor`, null on the last). */
@@ -222,6 +290,132 @@ export class ApiClient {
       map((message) => parseJson(message.data)),
       filter((records): records is AuditSummary[] => Array.isArray(records)),
     );
+  }
+  // --- SSO and portal sessions -------------------------------------------------------------------
+
+  /** `GET /api/v1/auth/sso/providers` (public): enabled providers' ids and names, for the sign-in page. */
+  ssoProviders(): Observable<SsoProviderSummary[]> {
+    return this.http.get<SsoProviderSummary[]>(`${API_BASE}/auth/sso/providers`);
+  }
+
+  /** Where the browser goes to sign in with a provider (a full-page navigation, not an XHR). */
+  ssoLoginUrl(providerId: string, returnUrl: string): string {
+    return `${API_BASE}/auth/sso/${seg(providerId)}/login?redirect=${encodeURIComponent(returnUrl)}`;
+  }
+
+  /** `GET /api/v1/auth/session`: whoami plus the CSRF token of the cookie session (401 without one). */
+  portalSession(): Observable<PortalSessionResponse> {
+    return this.http.get<PortalSessionResponse>(`${API_BASE}/auth/session`);
+  }
+
+  /** `POST /api/v1/auth/logout` (204) with the session's CSRF token. */
+  logout(csrfToken: string): Observable<void> {
+    return this.http
+      .post<unknown>(`${API_BASE}/auth/logout`, null, { headers: new HttpHeaders({ 'X-CSRF-Token': csrfToken }) })
+      .pipe(map(() => undefined));
+  }
+
+  // --- Users -------------------------------------------------------------------------------------
+
+  /** `GET /api/v1/users` → `[User]`. */
+  users(query: { limit?: number; offset?: number } = {}): Observable<User[]> {
+    return this.http.get<User[]>(`${API_BASE}/users`, { params: toParams(query) });
+  }
+
+  /** `POST /api/v1/users` (201): a user created ahead of its first SSO sign-in. */
+  createUser(body: CreateUserRequest): Observable<User> {
+    return this.http.post<User>(`${API_BASE}/users`, body);
+  }
+
+  // --- Teams -------------------------------------------------------------------------------------
+
+  /** `GET /api/v1/teams` → `[Team]` sorted by name. */
+  teams(): Observable<Team[]> {
+    return this.http.get<Team[]>(`${API_BASE}/teams`);
+  }
+
+  /** `POST /api/v1/teams` (200). */
+  createTeam(body: CreateTeamRequest): Observable<Team> {
+    return this.http.post<Team>(`${API_BASE}/teams`, body);
+  }
+
+  /** `PUT /api/v1/teams/{id}` (partial; null clears a field). */
+  updateTeam(id: string, body: UpdateTeamRequest): Observable<Team> {
+    return this.http.put<Team>(`${API_BASE}/teams/${seg(id)}`, body);
+  }
+
+  /** `DELETE /api/v1/teams/{id}` (204). */
+  deleteTeam(id: string): Observable<void> {
+    return this.http.delete<unknown>(`${API_BASE}/teams/${seg(id)}`).pipe(map(() => undefined));
+  }
+
+  /** `GET /api/v1/teams/{id}/members` → `[Member]`. */
+  teamMembers(id: string): Observable<TeamMember[]> {
+    return this.http.get<TeamMember[]>(`${API_BASE}/teams/${seg(id)}/members`);
+  }
+
+  /** `POST /api/v1/teams/{id}/members` → Member (409 already a member, 422 unknown user). */
+  addTeamMember(id: string, body: AddTeamMemberRequest): Observable<TeamMember> {
+    return this.http.post<TeamMember>(`${API_BASE}/teams/${seg(id)}/members`, body);
+  }
+
+  /** `DELETE /api/v1/teams/{id}/members/{user_id}` (204). */
+  removeTeamMember(id: string, userId: string): Observable<void> {
+    return this.http.delete<unknown>(`${API_BASE}/teams/${seg(id)}/members/${seg(userId)}`).pipe(map(() => undefined));
+  }
+
+  /** `GET /api/v1/teams/{id}/spend` → the last 30 daily rows, newest first. */
+  teamSpend(id: string): Observable<TeamSpendRow[]> {
+    return this.http.get<TeamSpendRow[]>(`${API_BASE}/teams/${seg(id)}/spend`);
+  }
+
+  // --- Model access groups -----------------------------------------------------------------------
+
+  /** `GET /api/v1/model-access-groups` → `[Group]` sorted by name. */
+  modelAccessGroups(): Observable<ModelAccessGroup[]> {
+    return this.http.get<ModelAccessGroup[]>(`${API_BASE}/model-access-groups`);
+  }
+
+  /** `POST /api/v1/model-access-groups` (200). */
+  createModelAccessGroup(body: CreateModelAccessGroupRequest): Observable<ModelAccessGroup> {
+    return this.http.post<ModelAccessGroup>(`${API_BASE}/model-access-groups`, body);
+  }
+
+  /** `PUT /api/v1/model-access-groups/{id}` (partial). */
+  updateModelAccessGroup(id: string, body: UpdateModelAccessGroupRequest): Observable<ModelAccessGroup> {
+    return this.http.put<ModelAccessGroup>(`${API_BASE}/model-access-groups/${seg(id)}`, body);
+  }
+
+  /** `DELETE /api/v1/model-access-groups/{id}` (204). */
+  deleteModelAccessGroup(id: string): Observable<void> {
+    return this.http.delete<unknown>(`${API_BASE}/model-access-groups/${seg(id)}`).pipe(map(() => undefined));
+  }
+
+  // --- OIDC providers ----------------------------------------------------------------------------
+
+  /** `GET /api/v1/oidc/providers` → `[OidcProvider]` (never a client secret). */
+  oidcProviders(): Observable<OidcProvider[]> {
+    return this.http.get<OidcProvider[]>(`${API_BASE}/oidc/providers`);
+  }
+
+  /** `POST /api/v1/oidc/providers` (201). The client secret travels in this body and nowhere else. */
+  createOidcProvider(body: CreateOidcProviderRequest): Observable<OidcProvider> {
+    return this.http.post<OidcProvider>(`${API_BASE}/oidc/providers`, body);
+  }
+
+  /** `PATCH /api/v1/oidc/providers/{id}` (partial; `client_secret: null` removes it). */
+  updateOidcProvider(id: string, body: UpdateOidcProviderRequest): Observable<OidcProvider> {
+    return this.http.patch<OidcProvider>(`${API_BASE}/oidc/providers/${seg(id)}`, body);
+  }
+
+  /** `DELETE /api/v1/oidc/providers/{id}` (204). */
+  deleteOidcProvider(id: string): Observable<void> {
+    return this.http.delete<unknown>(`${API_BASE}/oidc/providers/${seg(id)}`).pipe(map(() => undefined));
+  }
+
+  /** `POST /api/v1/oidc/providers/test`: fetches the issuer's discovery document; stores nothing. */
+  testOidcProvider(issuerUrl: string): Observable<TestOidcProviderResponse> {
+    return this.http.post<TestOidcProviderResponse>(`${API_BASE}/oidc/providers/test`, { issuer_url: issuerUrl });
   }
 }
 

@@ -302,3 +302,19 @@ export interface ShadowReport {
   would_have_fired: number;
   by_rule: ShadowReportRule[];
 }
+
+/**
+ * One item of an audit record's `async_findings` (policies.md §9): what an `async_check` rule found
+ * after the response was sent. Blocking effects are never applied; the finding is all that remains.
+ */
+export interface AsyncFinding {
+  policy_id: string;
+  policy: string;
+  rule_index: number;
+  action: PolicyActionType;
+  phase: PolicyPhase;
+  /** What the check found, in a few words. */
+  reason: string;
+  /** `redact`: what matched (`email`, `custom_0`, `field:password`). */
+  detected?: string[];
+}

@@ -85,3 +85,46 @@ export interface SessionEntityResponse {
   updated_at: string;
   completed_at: string | null;
 }
+
+/** `PUT /tokens/{id}/spend` (204; 422 bad period or `limit_usd` ≤ 0). `limit_usd` may be a number or a decimal string. */
+export interface PutTokenSpendCapRequest {
+  period: TokenSpendPeriod;
+  limit_usd: number | string;
+}
+
+/**
+ * `PUT /pricing`: upsert on `(org, provider, model_pattern)`. Prices are USD per million tokens, as
+ * numbers or decimal strings; `cached_input_per_m` null = the input price. `builtin: true` (superadmin
+ * only) writes the built-in row instead of an override.
+ */
+export interface PutPricingRequest {
+  provider: string;
+  model_pattern: string;
+  input_per_m: number | string;
+  output_per_m: number | string;
+  cached_input_per_m?: number | string | null;
+  max_output_tokens?: number | null;
+  builtin?: boolean;
+}
+
+/** `PUT /pricing` response. */
+export interface PutPricingResponse {
+  success: true;
+  id: string;
+}
+
+/** `DELETE /pricing/{id}` response (soft delete). */
+export interface DeletePricingResponse {
+  id: string;
+  deleted: true;
+}
+
+/** `PATCH /sessions/{id}/status` (`active ↔ paused`, any → `completed`; `completed` is terminal). */
+export interface SessionStatusRequest {
+  status: SessionStatus;
+}
+
+/** `PUT /sessions/{id}/spend-cap` (USD as a number or decimal string; null removes the cap). */
+export interface SessionSpendCapRequest {
+  spend_cap_usd: number | string | null;
+}

@@ -172,7 +172,10 @@ describe('API keys (PostgreSQL + Redis, two gateway instances)', () => {
       const member = await mint({ role: 'member' });
       expect(member.scopes).toEqual([]);
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-      const team = randomUUID();
+      const [{ id: team }] = await a.dataSource.query(`INSERT INTO teams (org_id, name) VALUES ($1, $2) RETURNING id`, [
+        orgA,
+        `keys-team ${randomUUID()}`,
+      ]);
       const scoped = await mint({ role: 'member', scopes: ['tokens:*', 'audit:read'], expires_at: expiresAt, team_id: team });
       expect(scoped.scopes).toEqual(['tokens:*', 'audit:read']);
       expect(scoped.expires_at).toBe(expiresAt);

@@ -90,6 +90,18 @@ export class AppConfig {
   readonly rateLimitFailMode!: RateLimitFailMode;
   /** `AILINK_TRUSTED_PROXY_CIDRS`: peers whose `X-Forwarded-For` / `X-Real-IP` are trusted for `context.ip`. */
   readonly trustedProxyCidrs!: readonly string[];
+  /** `AILINK_PORTAL_SESSION_TTL_SECS`: lifetime of a portal SSO session (identity.md §4). */
+  readonly portalSessionTtlSecs!: number;
+  /** `AILINK_CB_SHARED`: circuit-breaker state shared through Redis (proxy.md §13), else per instance. */
+  readonly cbShared!: boolean;
+  /** `AILINK_ROTATION_ENABLED`: run the scheduled credential DEK refresh (vault-and-spend.md §3). */
+  readonly rotationEnabled!: boolean;
+  /** `AILINK_ROTATION_CHECK_INTERVAL`: seconds between checks for credentials due for rotation. */
+  readonly rotationCheckIntervalSecs!: number;
+  /** `AILINK_HITL_MAX_WAIT_SECS`: longest a `wait`-mode approval holds a request (its timeout is clamped to this). */
+  readonly hitlMaxWaitSecs!: number;
+  /** `AILINK_HITL_MAX_PENDING_PER_TOKEN`: pending approvals a token may have at once (429 `approval_limit_reached` beyond). */
+  readonly hitlMaxPendingPerToken!: number;
   /** Files this boot generated (outside production): reported in the boot log by path, never by value. */
   readonly generated!: { readonly masterKeyFile?: string; readonly adminKeyFile?: string };
 

@@ -195,6 +195,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions): AppConfig {
       'open',
     ]),
     trustedProxyCidrs: Object.freeze(parseTrustedProxyCidrs(read('AILINK_TRUSTED_PROXY_CIDRS'))),
+    cbShared: bool('AILINK_CB_SHARED', read('AILINK_CB_SHARED'), true),
+    rotationEnabled: bool('AILINK_ROTATION_ENABLED', read('AILINK_ROTATION_ENABLED'), false),
+    rotationCheckIntervalSecs: int('AILINK_ROTATION_CHECK_INTERVAL', read('AILINK_ROTATION_CHECK_INTERVAL'), 3600, 1, 2_592_000),
+    portalSessionTtlSecs: int('AILINK_PORTAL_SESSION_TTL_SECS', read('AILINK_PORTAL_SESSION_TTL_SECS'), 28_800, 60, 2_592_000),
+    hitlMaxWaitSecs: int('AILINK_HITL_MAX_WAIT_SECS', read('AILINK_HITL_MAX_WAIT_SECS'), 1800, 1, 86_400),
+    hitlMaxPendingPerToken: int('AILINK_HITL_MAX_PENDING_PER_TOKEN', read('AILINK_HITL_MAX_PENDING_PER_TOKEN'), 10, 1, 100_000),
     generated,
   });
   if (config.enableTestHooks && production) {

@@ -9,6 +9,8 @@ import type { CredentialInjectionMode } from '@ailink/shared-contracts';
 @Index('uq_credentials_project_name_active', ['projectId', 'name'], { unique: true, where: '"deleted_at" IS NULL' })
 @Index('ix_credentials_kek_id', ['kekId'])
 @Check('ck_credentials_injection_mode', `"injection_mode" IN ('bearer', 'basic', 'header', 'query', 'sigv4')`)
+@Index('ix_credentials_rotation_due', ['lastRotatedAt'], { where: '"rotation_enabled" = true AND "deleted_at" IS NULL' })
+@Check('ck_credentials_rotation_interval', '"rotation_interval_secs" IS NULL OR "rotation_interval_secs" > 0')
 export class CredentialEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_credentials' })
   id!: string;

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { CredentialEntity } from './credential.entity';
 
 /** Why a credential was rotated (vault-and-spend.md §3). */
@@ -7,6 +7,8 @@ export type RotationTrigger = 'api' | 'schedule' | 'master_key_rotation';
 /** `rotation_log`: one row per credential rotation (secret replacement or DEK refresh), success or failure. */
 @Entity({ name: 'rotation_log' })
 @Index('ix_rotation_log_credential', ['credentialId', 'rotatedAt'])
+@Check('ck_rotation_log_trigger', `"trigger" IN ('api', 'schedule', 'master_key_rotation')`)
+@Check('ck_rotation_log_status', `"status" IN ('success', 'failed')`)
 export class RotationLogEntity {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_rotation_log' })
   id!: string;

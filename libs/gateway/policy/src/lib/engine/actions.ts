@@ -12,6 +12,7 @@ import { Checker, isObject, typeName, type JsonObject } from './checker';
 import { checkOperatorValue } from './conditions';
 import { parseBranchField, parsePath } from './fields';
 import { childPath, indexPath } from './json-path';
+import { SchemaError, compileJsonSchema } from './json-schema';
 import { RegexError, compileRegex, globMatcher } from './regex';
 
 /** Actions whose implementation has not landed yet: refused at write time (422). */
@@ -230,6 +231,9 @@ function checkTransformOperation(ctx: ActionContext, value: unknown, path: strin
     }
     case 'remove_header': {
       const name = req(ctx, op, 'name', path, (v, p) => checkHeaderName(ctx, v, p));
+      if (name !== undefined && (PROTECTED_HEADERS as readonly string[]).includes(name.toLowerCase())) {
+        checker.add(childPath(path, 'name'), `header '${name}' cannot be removed by a policy`);
+      }
       return name !== undefined ? { type, name } : undefined;
     }
     case 'append_system_prompt':
@@ -349,6 +353,8 @@ function checkParams(ctx: ActionContext, type: PolicyActionType, params: Params,
       const fields = opt(params, 'fields', path, (v, p) => checker.stringArray(v, p)) ?? [];
       const onMatch =
         opt(params, 'on_match', path, (v, p) => checker.oneOf(v, p, ['redact', 'block', 'tokenize'] as const, 'on_match')) ?? 'redact';
+      // The tokenization vault (guardrails.md §4) is not built yet: refused like the unavailable actions.
+      if (onMatch === 'tokenize') checker.add(childPath(path, 'on_match'), "on_match 'tokenize' is not available yet");
       return done({ action: type, direction, patterns, fields, on_match: onMatch });
     }
     case 'tool_scope':
@@ -360,9 +366,17 @@ function checkParams(ctx: ActionContext, type: PolicyActionType, params: Params,
       });
     case 'validate_schema': {
       const schema = req(ctx, params, 'schema', path, (v, p) => {
-        if (typeof v === 'boolean' || isObject(v)) return v;
-        checker.add(p, `expected a JSON Schema (object or boolean), got ${typeName(v)}`);
-        return undefined;
+        if (typeof v !== 'boolean' && !isObject(v)) {
+          checker.add(p, `expected a JSON Schema (object or boolean), got ${typeName(v)}`);
+          return undefined;
+        }
+        try {
+          compileJsonSchema(v);
+        } catch (error) {
+          checker.add(p, error instanceof SchemaError ? error.message : String(error));
+          return undefined;
+        }
+        return v;
       });
       const not = opt(params, 'not', path, (v, p) => checker.boolean(v, p)) ?? false;
       const message = opt(params, 'message', path, (v, p) => checker.string(v, p, { max: 1000 }));

@@ -25,6 +25,8 @@ export interface ConditionContext {
   phase: PolicyPhase;
   /** Set when a field reads `usage.*`. */
   usesUsage: boolean;
+  /** Set when a field reads `response.body…` (a post-phase rule that needs the whole response). */
+  readsResponseBody?: boolean;
 }
 
 /**
@@ -99,6 +101,7 @@ function compileFieldCondition(node: JsonObject, path: string, ctx: ConditionCon
     } else {
       reader = parsed.read;
       if (parsed.usesUsage) ctx.usesUsage = true;
+      if (node['field'].startsWith('response.body')) ctx.readsResponseBody = true;
     }
   }
   const opPath = childPath(path, 'op');

@@ -324,8 +324,12 @@ describe('policy validation (policies.md §2)', () => {
         '$.rules[0].then[0].on_match',
       ]);
       expect(
-        problemsOfAction({ action: 'redact', patterns: ['email', 'ssn', 'ACME-\\d{6}'], fields: ['password'], on_match: 'tokenize' }),
+        problemsOfAction({ action: 'redact', patterns: ['email', 'ssn', 'ACME-\\d{6}'], fields: ['password'], on_match: 'block' }),
       ).toEqual([]);
+      // The tokenization vault is not built yet.
+      expect(problemsOfAction({ action: 'redact', patterns: ['email'], on_match: 'tokenize' })).toEqual([
+        { path: '$.rules[0].then[0].on_match', message: "on_match 'tokenize' is not available yet" },
+      ]);
     });
 
     it('tool_scope', () => {
@@ -345,6 +349,22 @@ describe('policy validation (policies.md §2)', () => {
       expect(
         problemsOfAction({ action: 'validate_schema', schema: { type: 'object', required: ['a'] }, not: true, message: 'm' }, 'post'),
       ).toEqual([]);
+      expect(problemsOfAction({ action: 'validate_schema', schema: true }, 'post')).toEqual([]);
+      // The schema must compile (JSON Schema 2020-12): structural errors, unresolvable references and patterns RE2 cannot run are refused.
+      const invalid = problemsOfAction({ action: 'validate_schema', schema: { type: 'objekt' } }, 'post');
+      expect(invalid).toEqual([
+        { path: '$.rules[0].then[0].schema', message: expect.stringMatching(/^invalid JSON Schema: schema is invalid/) },
+      ]);
+      // Unknown keywords and formats are annotations in JSON Schema 2020-12: accepted.
+      expect(problemsOfAction({ action: 'validate_schema', schema: { type: 'string', format: 'x-custom', 'x-note': 1 } }, 'post')).toEqual(
+        [],
+      );
+      expect(problemsOfAction({ action: 'validate_schema', schema: { type: 'string', pattern: '(a)\\1' } }, 'post')).toEqual([
+        { path: '$.rules[0].then[0].schema', message: expect.stringMatching(/backreferences .* are not supported/) },
+      ]);
+      expect(problemsOfAction({ action: 'validate_schema', schema: { $ref: 'https://example.com/s.json' } }, 'post')).toEqual([
+        { path: '$.rules[0].then[0].schema', message: expect.stringMatching(/^invalid JSON Schema: can't resolve reference/) },
+      ]);
     });
 
     it('transform and its operations (policies.md §7)', () => {
@@ -378,6 +398,10 @@ describe('policy validation (policies.md §2)', () => {
       ]);
       expect(found[0]?.message).toBe("header 'Authorization' cannot be set by a policy");
       expect(found[2]?.message).toMatch(/^unknown transform type 'teleport'/);
+      // Nor removed (proxy.md §4: transforms never touch authorization, host, cookie, set-cookie, x-admin-key).
+      expect(problemsOfAction({ action: 'transform', operations: [{ type: 'remove_header', name: 'Cookie' }] })).toEqual([
+        { path: '$.rules[0].then[0].operations[0].name', message: "header 'Cookie' cannot be removed by a policy" },
+      ]);
     });
 
     it('override, log, tag', () => {

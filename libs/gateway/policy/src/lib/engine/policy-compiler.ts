@@ -66,6 +66,8 @@ export interface CompiledRule {
   async: boolean;
   /** Holds `allow` with `stop: true`: later rules of the policy are not evaluated once it fires. */
   stop: boolean;
+  /** The condition reads `response.body…` (post phase: a streamed response must then be buffered). */
+  readsResponseBody?: boolean;
 }
 
 /** The result of validating and compiling a document. */
@@ -143,9 +145,10 @@ function compileRule(
   checker.unknownKeys(obj, path, RULE_KEYS, 'rule key');
   if ('async_check' in obj) rule.async = checker.boolean(obj['async_check'], childPath(path, 'async_check')) ?? false;
   if ('when' in obj) {
-    const ctx = { checker, phase, usesUsage: false };
+    const ctx = { checker, phase, usesUsage: false, readsResponseBody: false };
     rule.test = compileConditionAt(obj['when'], childPath(path, 'when'), ctx);
     if (ctx.usesUsage) usage.uses = true;
+    if (ctx.readsResponseBody) rule.readsResponseBody = true;
   } else {
     rule.test = () => true;
   }

@@ -22,6 +22,8 @@ export interface LoadedPolicy {
   rules: readonly CompiledRule[];
   retry: EffectiveRetry | null;
   usesUsage: boolean;
+  /** `buffer_streaming_for_post_flight` (post phase). */
+  bufferStreaming?: boolean;
 }
 
 /**

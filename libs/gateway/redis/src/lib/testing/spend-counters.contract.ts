@@ -53,7 +53,10 @@ export function describeSpendCountersContract(name: string, fixture: KeyValueSto
       expect(settle).toEqual({ status: 'need_load', indexes: [1] });
       // The guard was not consumed: after the load the same settle applies.
       await loadZero(store, 'b');
-      expect(await store.spendSettle({ guardKey: 'g1', deltas: [delta('a', 5), delta('b', 5)] })).toEqual({ status: 'settled' });
+      expect(await store.spendSettle({ guardKey: 'g1', deltas: [delta('a', 5), delta('b', 5)] })).toEqual({
+        status: 'settled',
+        spentMicros: [5, 5],
+      });
     });
 
     it('loads a base once: a second load of the same counter changes nothing', async () => {
@@ -90,7 +93,7 @@ export function describeSpendCountersContract(name: string, fixture: KeyValueSto
       await loadZero(store, 's');
       await store.spendReserve({ caps: [cap('s', 1000)], owner: 'req1:0', amountMicros: 300, ttlMs: 60_000 });
       const settle = { guardKey: 'ailink:spendsettled:req1:0', owner: 'req1:0', reservedMicros: 300, deltas: [delta('s', 120)] };
-      expect(await store.spendSettle(settle)).toEqual({ status: 'settled' });
+      expect(await store.spendSettle(settle)).toEqual({ status: 'settled', spentMicros: [120] });
       expect(await store.spendSettle(settle)).toEqual({ status: 'duplicate' });
       expect((await store.spendRead(['ailink:spend:token:s']))[0]).toEqual({
         loaded: true,
@@ -113,6 +116,32 @@ export function describeSpendCountersContract(name: string, fixture: KeyValueSto
         { key: 'ailink:spend:token:f', spentMicros: 42, requests: 3 },
       ]);
       expect((await store.spendRead(['ailink:spend:token:f']))[0].spentMicros).toBe(42);
+    });
+
+    it('handles zero amounts: a free request is counted, reserved, released and flushed', async () => {
+      await loadZero(store, 'zero');
+      const t0 = 7_000_000;
+      await store.spendReserve({ caps: [cap('zero', 100)], owner: 'expired', amountMicros: 0, ttlMs: 10, nowMs: t0 });
+      // Dropping an expired reservation of 0 and admitting another of 0.
+      expect(
+        await store.spendReserve({ caps: [cap('zero', 100)], owner: 'free:0', amountMicros: 0, ttlMs: 60_000, nowMs: t0 + 20 }),
+      ).toEqual({
+        status: 'reserved',
+        remainingMicros: [100],
+      });
+      expect(await store.spendSettle({ guardKey: 'g-zero', owner: 'free:0', reservedMicros: 0, deltas: [delta('zero', 0, 1)] })).toEqual({
+        status: 'settled',
+        spentMicros: [0],
+      });
+      expect(await store.spendTakeUnflushed('ailink:spend:dirty:org1', 10)).toEqual([
+        { key: 'ailink:spend:token:zero', spentMicros: 0, requests: 1 },
+      ]);
+      expect((await store.spendRead(['ailink:spend:token:zero']))[0]).toEqual({
+        loaded: true,
+        spentMicros: 0,
+        reservedMicros: 0,
+        requests: 1,
+      });
     });
 
     it('drops expired reservations before admitting, and refresh keeps a live one', async () => {

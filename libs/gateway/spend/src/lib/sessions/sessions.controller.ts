@@ -20,7 +20,11 @@ export class SessionsController {
   @RequireScope('audit:read')
   @ApiOperation({ summary: 'The lifecycle row of a session' })
   @ApiOkResponse({ description: 'SessionEntity' })
-  entity(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Query() query: SessionQueryDto): Promise<SessionEntityResponse> {
+  entity(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: SessionQueryDto,
+  ): Promise<SessionEntityResponse> {
     return this.sessions.entity(principal, id, query);
   }
 

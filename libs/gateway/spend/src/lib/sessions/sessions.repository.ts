@@ -32,7 +32,8 @@ export class SessionsRepository {
 
   async setStatus(id: string, status: string): Promise<void> {
     await this.sessions.query(
-      `UPDATE sessions SET status = $2, completed_at = CASE WHEN $2 = 'completed' THEN now() ELSE completed_at END, updated_at = now() WHERE id = $1`,
+      `UPDATE sessions SET status = $2::varchar, completed_at = CASE WHEN $2::varchar = 'completed' THEN now() ELSE completed_at END, updated_at = now()
+       WHERE id = $1`,
       [id, status],
     );
   }

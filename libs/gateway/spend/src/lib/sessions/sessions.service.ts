@@ -55,7 +55,12 @@ export class SessionsService {
    * The session a request belongs to (null: not tracked — no header, or the database failed). Throws
    * 403 `policy_denied` for a paused or completed session, 400 `invalid_request` for an id over 128.
    */
-  async forRequest(token: ProxyToken, sessionId: string, propertiesHeader: string | undefined, requestId: string): Promise<SessionInfo | null> {
+  async forRequest(
+    token: ProxyToken,
+    sessionId: string,
+    propertiesHeader: string | undefined,
+    requestId: string,
+  ): Promise<SessionInfo | null> {
     if (sessionId.length > MAX_SESSION_ID) {
       throw new GatewayError(ErrorCode.InvalidRequest, `X-Session-Id must be at most ${MAX_SESSION_ID} characters`);
     }
@@ -94,7 +99,12 @@ export class SessionsService {
     return this.response(await this.find(principal, sessionId, query));
   }
 
-  async setSpendCap(principal: Principal, sessionId: string, query: SessionQueryDto, dto: SessionSpendCapDto): Promise<SessionEntityResponse> {
+  async setSpendCap(
+    principal: Principal,
+    sessionId: string,
+    query: SessionQueryDto,
+    dto: SessionSpendCapDto,
+  ): Promise<SessionEntityResponse> {
     const row = await this.find(principal, sessionId, query);
     let cap: number | null = null;
     if (dto.spend_cap_usd !== undefined && dto.spend_cap_usd !== null) {

@@ -13,8 +13,8 @@ export interface StoredUpstream {
  * A virtual token (data-model.md `tokens`). The primary key is the public id `tok_…`; the bearer
  * secret itself is never stored, only its SHA-256 (`secret_sha256`) and its last four characters.
  *
- * `team_id` has no foreign key yet: the `teams` table comes with the teams feature, whose migration
- * adds `fk_tokens_team` (on delete set null).
+ * `team_id` references `teams` (`fk_tokens_team`, on delete set null; added by the identity feature's
+ * migration).
  */
 @Entity({ name: 'tokens' })
 @Index('idx_tokens_project_active', ['projectId', 'isActive'])
@@ -65,6 +65,7 @@ export class TokenEntity {
   allowedModelGroupIds!: string[];
 
   @Column({ type: 'uuid', nullable: true })
+  @ForeignKey('teams', 'id', { name: 'fk_tokens_team', onDelete: 'SET NULL' })
   teamId!: string | null;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })

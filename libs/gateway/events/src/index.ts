@@ -1,0 +1,3 @@
+export { EventBus, EVENTS_CHANNEL } from './lib/event-bus';
+export type { EmitInput, EventHandler, EventOrigin, EventScope, SubscribeOptions } from './lib/event-bus';
+export { EventsModule } from './lib/events.module';

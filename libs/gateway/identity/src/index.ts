@@ -1,0 +1,15 @@
+export { IdentityModule, IDENTITY_ENTITIES } from './lib/identity.module';
+export { ModelAccessStage, requestedModel, tokenRestrictsModels } from './lib/model-access/model-access.stage';
+export { ModelAccessCache } from './lib/model-access/model-access-cache';
+export type { ResolvedModelGroup, ResolvedTeam } from './lib/model-access/model-access-cache';
+export { modelMatches, anyModelMatches } from './lib/model-access/model-glob';
+export { OidcBearerAuthenticator } from './lib/oidc/oidc-bearer.authenticator';
+export { CookieSessionAuthenticator } from './lib/sso/portal-session.authenticator';
+export { JwksCache } from './lib/oidc/jwks-cache';
+export { OidcTokenVerifier } from './lib/oidc/oidc-token-verifier';
+export { mapClaims } from './lib/oidc/claim-mapping';
+export { TeamsService } from './lib/teams/teams.service';
+export { UsersService } from './lib/users/users.service';
+export { OidcProvidersService } from './lib/oidc/oidc-providers.service';
+export { SsoService } from './lib/sso/sso.service';
+export { PortalSessions } from './lib/sso/portal-sessions';
