@@ -167,6 +167,7 @@ describe('Spend pages in Chromium against the built gateway', () => {
     await page.getByLabel('Admin key').fill(gw().adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => u.pathname === `/tokens/${token.id}`);
+    await page.getByRole('heading', { level: 1, name: TOKEN_NAME }).waitFor();
     expect(await h1()).toBe(TOKEN_NAME);
 
     await page.getByRole('heading', { name: 'Spend', exact: true }).waitFor();
@@ -190,6 +191,8 @@ describe('Spend pages in Chromium against the built gateway', () => {
     const box = await chart.boundingBox();
     expect(box?.width).toBeGreaterThan(600);
     await expectNoSeriousA11yViolations();
+    await chart.scrollIntoViewIfNeeded();
+    await screenshot('spend-token-chart');
   });
 
   it('edits the daily cap with the keyboard, showing the API’s validation message first', async () => {
@@ -219,6 +222,7 @@ describe('Spend pages in Chromium against the built gateway', () => {
     expect(await page.getByTestId('cap-error').count()).toBe(0);
     const status = (await api('GET', `/tokens/${token.id}/spend`)).json as { daily_limit_usd: number | null };
     expect(status.daily_limit_usd).toBe(2.5);
+    await spendRow('daily').scrollIntoViewIfNeeded();
     await screenshot('spend-token');
   });
 
@@ -271,7 +275,6 @@ describe('Spend pages in Chromium against the built gateway', () => {
       cached_input_per_m: '0.75',
       max_output_tokens: null,
     });
-    const { id } = (await response.json()) as { id: string };
     await page.getByLabel('Filter by provider or pattern').fill('');
 
     const row = page.getByTestId(`price-row-openai-${OVERRIDE_PATTERN}`);
@@ -279,15 +282,17 @@ describe('Spend pages in Chromium against the built gateway', () => {
     await screenshot('spend-pricing');
     expect(await squash(row)).toContain('$1.50');
     expect(await squash(row.getByTestId('price-source'))).toBe('Override');
-    const stored = ((await api('GET', '/pricing')).json as Array<{ id: string; org_id: string | null; input_per_m: string }>).find(
-      (p) => p.id === id,
-    );
-    expect(stored).toMatchObject({ org_id: '00000000-0000-0000-0000-000000000001', input_per_m: '1.500000' });
+    const stored = (
+      (await api('GET', '/pricing')).json as Array<{ org_id: string | null; model_pattern: string; input_per_m: string }>
+    ).filter((p) => p.model_pattern === OVERRIDE_PATTERN);
+    expect(stored).toEqual([
+      expect.objectContaining({ org_id: '00000000-0000-0000-0000-000000000001', input_per_m: '1.500000', cached_input_per_m: '0.750000' }),
+    ]);
   });
 
   it('shows the override under its filter, then deletes it', async () => {
     await page.getByRole('radio', { name: 'Overrides (1)' }).click();
-    expect(await page.locator('tr[mat-row]').count()).toBe(1);
+    await page.waitForFunction(() => document.querySelectorAll('tr[mat-row]').length === 1);
     await page.getByRole('button', { name: `Delete override openai ${OVERRIDE_PATTERN}` }).click();
     const dialog = page.getByRole('alertdialog');
     await dialog.getByText(`Delete the override for ${OVERRIDE_PATTERN}?`).waitFor();

@@ -17,7 +17,9 @@ type Json = any;
  * The admin audit trail through the whole application (management-api.md "Admin audit trail"):
  * every successful write of tokens, credentials, services, projects and API keys is recorded with
  * its actor and masked before/after snapshots; the query API filters, paginates and stays inside
- * the caller's organisation; and no secret ever reaches the table.
+ * the caller's organisation; and no secret ever reaches the table. Everything happens in an
+ * organisation of its own (the admin key acts there through `project_id`/`org_id`), so that suites
+ * running at the same time against the default organisation see nothing of it.
  */
 describe('admin audit trail (gateway)', () => {
   const keyPrefix = `adminaudit${Date.now()}:`;
@@ -26,6 +28,8 @@ describe('admin audit trail (gateway)', () => {
   /** Every secret the tests handle: none may appear anywhere in `admin_audit_log`. */
   const secrets: string[] = [ADMIN_KEY];
   let adminApiKey: { id: string; key: string };
+  /** The organisation these tests work in, and its default project. */
+  let org: { id: string; default_project_id: string };
 
   async function api(method: string, path: string, headers: Record<string, string>, body?: unknown) {
     const response = await app
@@ -57,7 +61,7 @@ describe('admin audit trail (gateway)', () => {
   async function entriesOf(kind: string, resourceId: string, count: number): Promise<AdminAuditEntry[]> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const page = await admin('GET', `/audit/admin?resource_kind=${kind}&resource_id=${encodeURIComponent(resourceId)}`);
+      const page = await admin('GET', `/audit/admin?org_id=${org.id}&resource_kind=${kind}&resource_id=${encodeURIComponent(resourceId)}`);
       const items = (page.json as AdminAuditEntry[]).slice().reverse();
       if (items.length >= count) return items;
       if (Date.now() > deadline) throw new Error(`only ${items.length} of ${count} entries for ${kind} ${resourceId}`);
@@ -82,7 +86,8 @@ describe('admin audit trail (gateway)', () => {
     );
     app = await createGateway(config, pino({ level: 'silent' }));
     ds = app.get(DataSource);
-    adminApiKey = await ok(await admin('POST', '/auth/keys', { name: `audit-admin-${randomUUID()}`, role: 'admin' }), 201);
+    org = await ok(await admin('POST', '/organizations', { name: `admin-audit ${randomUUID()}` }), 201);
+    adminApiKey = await ok(await admin('POST', '/auth/keys', { name: `audit-admin-${randomUUID()}`, role: 'admin', org_id: org.id }), 201);
     secrets.push(adminApiKey.key);
   }, 60_000);
 
@@ -92,7 +97,14 @@ describe('admin audit trail (gateway)', () => {
   });
 
   it('records token create, patch (by bearer secret) and revoke by the admin key, with masked before/after', async () => {
-    const created = await ok(await admin('POST', '/tokens', { name: 'audited-agent', upstream_url: 'https://api.example.com/v1' }), 201);
+    const created = await ok(
+      await admin('POST', '/tokens', {
+        name: 'audited-agent',
+        upstream_url: 'https://api.example.com/v1',
+        project_id: org.default_project_id,
+      }),
+      201,
+    );
     secrets.push(created.token_id);
     expect(created.id).toBe(publicTokenId(created.token_id));
     await ok(await admin('PATCH', `/tokens/${created.token_id}`, { name: 'renamed-agent', tags: { team: 'a' } }));
@@ -108,8 +120,9 @@ describe('admin audit trail (gateway)', () => {
       resource_kind: 'token',
       resource_id: created.id,
       status: 201,
-      org_id: DEFAULT_ORG_ID,
-      project_id: DEFAULT_PROJECT_ID,
+      // The super-admin's write is filed under the organisation of the token it created.
+      org_id: org.id,
+      project_id: org.default_project_id,
       before: null,
       after: { id: created.id, name: 'audited-agent', masked: created.masked, is_active: true },
     });
@@ -149,7 +162,14 @@ describe('admin audit trail (gateway)', () => {
       expect(JSON.stringify(entry)).not.toContain(secret);
       expect(JSON.stringify(entry)).not.toContain(rotated);
     }
-    expect(create).toMatchObject({ method: 'POST', status: 201, before: null, after: { id: created.id, provider: 'openai', version: 1 } });
+    expect(create).toMatchObject({
+      method: 'POST',
+      status: 201,
+      org_id: org.id,
+      project_id: org.default_project_id,
+      before: null,
+      after: { id: created.id, provider: 'openai', version: 1 },
+    });
     expect(create.after).not.toHaveProperty('secret');
     expect(patch).toMatchObject({
       before: { injection_mode: 'bearer' },
@@ -166,7 +186,12 @@ describe('admin audit trail (gateway)', () => {
 
   it('records service create, patch and delete', async () => {
     const created = await ok(
-      await admin('POST', '/services', { name: `crm-${randomUUID().slice(0, 8)}`, base_url: 'http://127.0.0.1:9/crm', description: 'CRM' }),
+      await admin('POST', '/services', {
+        name: `crm-${randomUUID().slice(0, 8)}`,
+        base_url: 'http://127.0.0.1:9/crm',
+        description: 'CRM',
+        project_id: org.default_project_id,
+      }),
       201,
     );
     await ok(await admin('PATCH', `/services/${created.id}`, { description: 'Customer records' }));
@@ -178,25 +203,40 @@ describe('admin audit trail (gateway)', () => {
   });
 
   it('records projects and API keys; a minted key is never stored', async () => {
-    const project = await ok(await admin('POST', '/projects', { name: `audited ${randomUUID()}` }), 201);
-    await ok(await admin('PUT', `/projects/${project.id}`, { name: 'audited renamed' }));
-    await ok(await admin('DELETE', `/projects/${project.id}`), 204);
+    const key = as(adminApiKey.key);
+    const project = await ok(await key('POST', '/projects', { name: `audited ${randomUUID()}` }), 201);
+    await ok(await key('PUT', `/projects/${project.id}`, { name: 'audited renamed' }));
+    await ok(await key('DELETE', `/projects/${project.id}`), 204);
     const [create, rename, remove] = await entriesOf('project', project.id, 3);
-    expect(create).toMatchObject({ project_id: project.id, after: { id: project.id, org_id: DEFAULT_ORG_ID } });
+    expect(create).toMatchObject({ actor: adminApiKey.id, project_id: project.id, after: { id: project.id, org_id: org.id } });
     expect(rename).toMatchObject({ before: { name: project.name }, after: { name: 'audited renamed' } });
     expect(remove).toMatchObject({ before: { name: 'audited renamed' }, after: null });
 
-    const minted = await ok(await admin('POST', '/auth/keys', { name: 'audited-key', role: 'member', scopes: ['tokens:read'] }), 201);
+    const minted = await ok(
+      await admin('POST', '/auth/keys', { name: 'audited-key', role: 'member', scopes: ['tokens:read'], org_id: org.id }),
+      201,
+    );
     secrets.push(minted.key);
     await ok(await admin('DELETE', `/auth/keys/${minted.id}`), 204);
     const [mint, revoke] = await entriesOf('api_key', minted.id, 2);
-    expect(mint).toMatchObject({ before: null, after: { id: minted.id, role: 'member', scopes: ['tokens:read'], is_active: true } });
+    expect(mint).toMatchObject({
+      org_id: org.id,
+      before: null,
+      after: { id: minted.id, org_id: org.id, role: 'member', scopes: ['tokens:read'], is_active: true },
+    });
     expect(mint.after).not.toHaveProperty('key');
-    expect(revoke).toMatchObject({ before: { id: minted.id, is_active: true }, after: null });
+    expect(revoke).toMatchObject({ org_id: org.id, before: { id: minted.id, is_active: true }, after: null });
   });
 
   it('records routes without a snapshot provider with their masked response or request body', async () => {
-    const token = await ok(await admin('POST', '/tokens', { name: 'spend-capped', upstream_url: 'https://api.example.com/v1' }), 201);
+    const token = await ok(
+      await admin('POST', '/tokens', {
+        name: 'spend-capped',
+        upstream_url: 'https://api.example.com/v1',
+        project_id: org.default_project_id,
+      }),
+      201,
+    );
     secrets.push(token.token_id);
     await ok(await admin('PUT', `/tokens/${token.token_id}/spend`, { period: 'daily', limit_usd: 5 }), 204);
     const [cap] = await entriesOf('token.spend', token.id, 1);
@@ -206,6 +246,9 @@ describe('admin audit trail (gateway)', () => {
       before: null,
       after: { period: 'daily', limit_usd: 5 },
       status: 204,
+      // Filed under the token's project and organisation (found through the token's snapshot provider).
+      project_id: org.default_project_id,
+      org_id: org.id,
     });
   });
 
@@ -214,7 +257,7 @@ describe('admin audit trail (gateway)', () => {
     await admin('GET', '/tokens');
     expect((await admin('POST', '/tokens', { name: marker, upstream_url: 'ftp://nope' })).status).toBe(400);
     expect((await admin('PATCH', `/services/${randomUUID()}`, { name: marker })).status).toBe(404);
-    const readonly = await ok(await admin('POST', '/auth/keys', { name: 'ro', role: 'readonly' }), 201);
+    const readonly = await ok(await admin('POST', '/auth/keys', { name: 'ro', role: 'readonly', org_id: org.id }), 201);
     secrets.push(readonly.key);
     expect((await as(readonly.key)('POST', '/tokens', { name: marker, upstream_url: 'https://api.example.com' })).status).toBe(403);
     await new Promise((r) => setTimeout(r, 300));
@@ -230,7 +273,10 @@ describe('admin audit trail (gateway)', () => {
     let tokenSecret: string;
 
     beforeAll(async () => {
-      const created = await ok(await admin('POST', '/tokens', { name: 'paged', upstream_url: 'https://api.example.com/v1' }), 201);
+      const created = await ok(
+        await admin('POST', '/tokens', { name: 'paged', upstream_url: 'https://api.example.com/v1', project_id: org.default_project_id }),
+        201,
+      );
       tokenId = created.id;
       tokenSecret = created.token_id;
       secrets.push(tokenSecret);
@@ -244,7 +290,7 @@ describe('admin audit trail (gateway)', () => {
       for (let page = 0; page < 5; page++) {
         const response = await admin(
           'GET',
-          `/audit/admin?resource_id=${encodeURIComponent(tokenSecret)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          `/audit/admin?org_id=${org.id}&resource_id=${encodeURIComponent(tokenSecret)}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
         );
         expect(response.status).toBe(200);
         seen.push(...(response.json as AdminAuditEntry[]));
@@ -253,27 +299,30 @@ describe('admin audit trail (gateway)', () => {
       }
       expect(seen.map((e) => e.after && (e.after as { name: string }).name)).toEqual(['paged-3', 'paged-2', 'paged-1', 'paged-0', 'paged']);
       expect(new Set(seen.map((e) => e.id)).size).toBe(5);
-      const offset = await admin('GET', `/audit/admin?resource_id=${tokenId}&limit=2&offset=2`);
+      const offset = await admin('GET', `/audit/admin?org_id=${org.id}&resource_id=${tokenId}&limit=2&offset=2`);
       expect((offset.json as AdminAuditEntry[]).map((e) => e.id)).toEqual(seen.slice(2, 4).map((e) => e.id));
     });
 
     it('filters by actor, kind, method and time range, and reads one entry by id', async () => {
-      const posts = (await admin('GET', `/audit/admin?resource_id=${tokenId}&method=POST`)).json as AdminAuditEntry[];
+      const posts = (await admin('GET', `/audit/admin?org_id=${org.id}&resource_id=${tokenId}&method=POST`)).json as AdminAuditEntry[];
       expect(posts).toHaveLength(1);
       const created = posts[0];
       expect((await admin('GET', `/audit/admin/${created.id}`)).json).toEqual(created);
       const at = Date.parse(created.created_at);
       const from = new Date(at).toISOString();
       const to = new Date(at + 1).toISOString();
-      const window = (await admin('GET', `/audit/admin?resource_kind=token&from=${from}&to=${to}`)).json as AdminAuditEntry[];
+      const window = (await admin('GET', `/audit/admin?org_id=${org.id}&resource_kind=token&from=${from}&to=${to}`))
+        .json as AdminAuditEntry[];
       expect(window.map((e) => e.id)).toContain(created.id);
       expect(window.every((e) => Date.parse(e.created_at) >= at && Date.parse(e.created_at) < at + 1)).toBe(true);
-      const before = (await admin('GET', `/audit/admin?resource_id=${tokenId}&to=${from}`)).json as AdminAuditEntry[];
+      const before = (await admin('GET', `/audit/admin?org_id=${org.id}&resource_id=${tokenId}&to=${from}`)).json as AdminAuditEntry[];
       expect(before).toEqual([]);
-      const byKey = (await admin('GET', `/audit/admin?actor=${adminApiKey.id}`)).json as AdminAuditEntry[];
+      // The organisation's own key reads its organisation without naming it.
+      const byKey = (await as(adminApiKey.key)('GET', `/audit/admin?actor=${adminApiKey.id}`)).json as AdminAuditEntry[];
       expect(byKey.length).toBeGreaterThan(0);
       expect(byKey.every((e) => e.actor === adminApiKey.id && e.auth_method === 'api_key')).toBe(true);
-      const byAdmin = (await admin('GET', `/audit/admin?actor=admin_key&resource_kind=token&limit=200`)).json as AdminAuditEntry[];
+      const byAdmin = (await admin('GET', `/audit/admin?org_id=${org.id}&actor=admin_key&resource_kind=token&limit=200`))
+        .json as AdminAuditEntry[];
       expect(byAdmin.every((e) => e.actor === 'admin_key' && e.resource_kind === 'token')).toBe(true);
     });
 
@@ -289,11 +338,14 @@ describe('admin audit trail (gateway)', () => {
     });
 
     it('requires audit:read', async () => {
-      const member = await ok(await admin('POST', '/auth/keys', { name: 'no-audit', role: 'member', scopes: ['tokens:read'] }), 201);
-      const reader = await ok(await admin('POST', '/auth/keys', { name: 'auditor', role: 'member', scopes: ['audit:read'] }), 201);
+      const mint = (name: string, scopes: string[]) => admin('POST', '/auth/keys', { name, role: 'member', scopes, org_id: org.id });
+      const member = await ok(await mint('no-audit', ['tokens:read']), 201);
+      const reader = await ok(await mint('auditor', ['audit:read']), 201);
       secrets.push(member.key, reader.key);
       expect((await as(member.key)('GET', '/audit/admin')).status).toBe(403);
-      expect((await as(reader.key)('GET', '/audit/admin')).status).toBe(200);
+      const read = await as(reader.key)('GET', '/audit/admin');
+      expect(read.status).toBe(200);
+      expect((read.json as AdminAuditEntry[]).every((e) => e.org_id === org.id)).toBe(true);
       expect((await api('GET', '/audit/admin', {})).status).toBe(401);
     });
   });
@@ -308,7 +360,14 @@ describe('admin audit trail (gateway)', () => {
       const key = await ok(await admin('POST', '/auth/keys', { name: 'org2-admin', role: 'admin', org_id: org2.id }), 201);
       secrets.push(key.key);
       other = as(key.key);
-      const token = await ok(await admin('POST', '/tokens', { name: 'first-org-only', upstream_url: 'https://api.example.com' }), 201);
+      const token = await ok(
+        await admin('POST', '/tokens', {
+          name: 'first-org-only',
+          upstream_url: 'https://api.example.com',
+          project_id: org.default_project_id,
+        }),
+        201,
+      );
       secrets.push(token.token_id);
       [firstOrgEntry] = await entriesOf('token', token.id, 1);
     });
@@ -327,6 +386,8 @@ describe('admin audit trail (gateway)', () => {
       expect(listed.map((e) => e.id)).not.toContain(firstOrgEntry.id);
       expect((await other('GET', `/audit/admin/${firstOrgEntry.id}`)).status).toBe(404);
       expect((await other('GET', `/audit/admin?org_id=${DEFAULT_ORG_ID}`)).status).toBe(404);
+      expect((await other('GET', `/audit/admin?org_id=${org.id}`)).status).toBe(404);
+      expect((await other('GET', `/audit/admin?project_id=${org.default_project_id}`)).status).toBe(404);
       expect((await other('GET', `/audit/admin?project_id=${DEFAULT_PROJECT_ID}`)).status).toBe(404);
       expect((await admin('GET', '/audit/admin?limit=200')).json.map((e: AdminAuditEntry) => e.resource_id)).not.toContain(own.id);
     });

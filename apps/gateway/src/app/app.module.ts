@@ -24,6 +24,7 @@ import { EventsModule } from '@ailink/gateway-events';
 import { PROXY_PIPELINE } from './proxy-pipeline';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
 import { ALL_ENTITIES } from './entities';
+import { RoutePricesModule } from './route-prices.module';
 
 /**
  * The composition root: wiring only. Infrastructure first (config, database, Redis, queues), then
@@ -55,6 +56,7 @@ export class AppModule {
         ApprovalsModule,
         ProxyModule.forRoot(PROXY_PIPELINE),
         EventsModule,
+        RoutePricesModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: GatewayExceptionFilter }],
     };

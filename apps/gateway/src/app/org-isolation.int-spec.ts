@@ -33,6 +33,7 @@ interface Targets {
   user: string;
   oidcProvider: string;
   adminAudit: string;
+  approval: string;
 }
 
 /** One request of the intruder and what must come back. */
@@ -232,6 +233,14 @@ const PROBES: Record<string, (t: Targets) => Probe[]> = {
   'PUT /api/v1/sessions/:id/spend-cap': (t) => [
     { url: `/sessions/${ISOLATION_SESSION}/spend-cap?project_id=${t.project}`, body: { spend_cap_usd: 0 }, expect: 404 },
   ],
+  'GET /api/v1/approvals': (t) => [
+    { url: `/approvals?project_id=${t.project}`, expect: 404 },
+    { url: `/approvals?token_id=${t.token}`, expect: { listWithout: [t.approval] } },
+  ],
+  'GET /api/v1/approvals/stream': (t) => [{ url: `/approvals/stream?project_id=${t.project}`, expect: 404 }],
+  'GET /api/v1/approvals/:id': (t) => [{ url: `/approvals/${t.approval}`, expect: 404 }],
+  'POST /api/v1/approvals/:id/decision': (t) => [{ url: `/approvals/${t.approval}/decision`, body: { decision: 'approve' }, expect: 404 }],
+  'POST /api/v1/approvals/:id/decide': (t) => [{ url: `/approvals/${t.approval}/decide`, body: { decision: 'reject' }, expect: 404 }],
 };
 
 /** An OIDC provider with an explicit `jwks_uri`, so creating it fetches nothing. */
@@ -324,6 +333,7 @@ describe('organisation isolation (every management route)', () => {
         group: await rows('model_access_groups', targets.group),
         user: await rows('users', targets.user),
         oidcProvider: await rows('oidc_providers', targets.oidcProvider),
+        approval: await rows('approval_requests', targets.approval),
         members: (await ds.query(`SELECT user_id, role, source FROM team_members WHERE team_id = $1`, [targets.team])) as unknown[],
       },
       policy: (await admin('GET', `/policies/${targets.policy}`)).json,
@@ -402,6 +412,12 @@ describe('organisation isolation (every management route)', () => {
        VALUES ($1, 1, $2, 'req_isolation', $3, 'POST', '/v1/chat/completions', $4, $4)`,
       [audit, project.id, token.id, '0'.repeat(64)],
     );
+    const [approval] = await ds.query(
+      `INSERT INTO approval_requests (token_id, project_id, idempotency_key, policy_version, mode, request_method, request_path,
+         body_digest, expires_at)
+       VALUES ($1, $2, 'isolation-key', 1, 'async', 'POST', '/v1/chat/completions', $3, now() + interval '1 hour') RETURNING id`,
+      [token.id, project.id, 'a'.repeat(64)],
+    );
     targets = {
       project: project.id,
       token: token.id,
@@ -417,6 +433,7 @@ describe('organisation isolation (every management route)', () => {
       user: user.id,
       oidcProvider: oidcProvider.id,
       adminAudit: '',
+      approval: approval.id,
     };
     // The admin audit entry of the project's creation is written in the background: wait for it.
     const adminAuditDeadline = Date.now() + 10_000;

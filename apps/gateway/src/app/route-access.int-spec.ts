@@ -130,6 +130,11 @@ describe('management route access (every registered route)', () => {
         'GET /api/v1/auth/sso/callback',
         'GET /api/v1/auth/session',
         'POST /api/v1/auth/logout',
+        'GET /api/v1/approvals',
+        'GET /api/v1/approvals/stream',
+        'GET /api/v1/approvals/:id',
+        'POST /api/v1/approvals/:id/decision',
+        'POST /api/v1/approvals/:id/decide',
       ]),
     );
     const fastify = app.getHttpAdapter().getInstance();

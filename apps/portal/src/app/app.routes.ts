@@ -26,6 +26,7 @@ export const appRoutes: Route[] = [
       { path: 'credentials', loadChildren: () => import('./credentials/credentials.routes').then((m) => m.CREDENTIALS_ROUTES) },
       { path: 'services', loadChildren: () => import('./services/services.routes').then((m) => m.SERVICES_ROUTES) },
       { path: 'policies', loadChildren: () => import('./policies/policies.routes').then((m) => m.POLICIES_ROUTES) },
+      { path: 'approvals', loadChildren: () => import('./approvals/approvals.routes').then((m) => m.APPROVALS_ROUTES) },
       { path: 'audit', loadChildren: () => import('./audit/audit.routes').then((m) => m.AUDIT_ROUTES) },
       { path: 'spend', loadChildren: () => import('./spend/spend.routes').then((m) => m.SPEND_ROUTES) },
       {

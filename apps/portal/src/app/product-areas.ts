@@ -124,6 +124,7 @@ export const BUILT_AREA_PATHS: readonly string[] = [
   'admin-activity',
   'policies',
   'spend',
+  'approvals',
 ];
 
 /** Every area that does not exist yet in this build: routed to the not-available page. */

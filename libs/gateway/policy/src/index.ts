@@ -23,4 +23,4 @@ export type { ShadowReportQuery } from './lib/shadow-report.service';
 export { PolicyActionRunner } from './lib/policy-action-runner';
 export { PolicyResponseStage, mustBuffer } from './lib/policy-response.stage';
 export { PolicyAsyncHook } from './lib/policy-async.hook';
-export { PolicyRoutingService, RoutePriceSource, NoRoutePrices } from './lib/routing-environment';
+export { PolicyRoutingService, RoutePriceSource } from './lib/routing-environment';

@@ -11,3 +11,4 @@ export { API_KEY_PREFIX, credentialHeaders } from './lib/admin-key-header';
 export { AdminAuditClient, type AdminAuditPage } from './lib/admin-audit-client';
 export { canUse, scopeCovers } from './lib/permissions';
 export { SpendClient } from './lib/spend-client';
+export { ApprovalsClient, type ApprovalStreamEvent } from './lib/approvals-client';

@@ -75,12 +75,12 @@ describe('PricingPage', () => {
   it('lists the effective price table: built-in rows and overrides, marked, the override next to the row it replaces', async () => {
     expect(Array.from(el().querySelectorAll('h1')).map((h) => text(h))).toEqual(['Pricing']);
     await flushList();
-    expect(rowTexts().map((r) => r.slice(0, 7))).toEqual([
-      ['Anthropic', 'claude-3-5-haiku*', '$0.80', '$4.00', 'as input', 'default', 'Built-in'],
-      ['OpenAI', 'gpt-4o*', '$2.00', '$8.00', 'as input', '4096', 'Override'],
-      ['OpenAI', 'gpt-4o*', '$2.50', '$10.00', '$1.25', 'default', 'Built-in, overridden'],
+    expect(rowTexts().map((r) => r.slice(0, 6))).toEqual([
+      ['Anthropic', 'claude-3-5-haiku*', '$0.80', '$4.00', 'as input', 'Built-in'],
+      ['OpenAI', 'gpt-4o*max output 4096 tokens', '$2.00', '$8.00', 'as input', 'Override'],
+      ['OpenAI', 'gpt-4o*', '$2.50', '$10.00', '$1.25', 'Built-in, overridden'],
     ]);
-    expect(rowTexts().map((r) => r[8])).toEqual(['Override', 'Edit Delete', '']);
+    expect(rowTexts().map((r) => r[6])).toEqual(['Override', 'Edit Delete', '']);
     const replaced = el().querySelector(`[data-testid="price-row-openai-gpt-4o*"].replaced`);
     expect(replaced).not.toBeNull();
     expect(text(el().querySelector('mat-button-toggle-group'))).toContain('Overrides (1)');
@@ -95,10 +95,10 @@ describe('PricingPage', () => {
     await settle();
     buttonIn(el(), 'Overrides (1)').click();
     await settle();
-    expect(rowTexts().map((r) => r[6])).toEqual(['Override']);
+    expect(rowTexts().map((r) => r[5])).toEqual(['Override']);
     buttonIn(el(), 'Built-in').click();
     await settle();
-    expect(rowTexts().map((r) => r[6])).toEqual(['Built-in', 'Built-in, overridden']);
+    expect(rowTexts().map((r) => r[5])).toEqual(['Built-in', 'Built-in, overridden']);
     typeInto(el().querySelector('input[type="search"]') as HTMLInputElement, 'nothing-like-this');
     await settle();
     expect(text(el().querySelector('.empty-state'))).toBe('No price matches this filter.');
@@ -248,7 +248,7 @@ describe('PricingPage', () => {
     await settle();
     expect(document.body.textContent).toContain('Override for openai gpt-4o* deleted.');
     await flushList([BUILTIN_PRICE_2, BUILTIN_PRICE]);
-    expect(rowTexts().map((r) => r[6])).toEqual(['Built-in', 'Built-in']);
+    expect(rowTexts().map((r) => r[5])).toEqual(['Built-in', 'Built-in']);
   });
 
   it('shows a failed delete inline', async () => {

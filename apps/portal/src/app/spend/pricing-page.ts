@@ -48,9 +48,7 @@ const SORT_ACCESSORS: Record<string, (r: PriceRow) => string | number | null> = 
   input: (r) => Number(r.price.input_per_m),
   output: (r) => Number(r.price.output_per_m),
   cached: (r) => (r.price.cached_input_per_m === null ? null : Number(r.price.cached_input_per_m)),
-  max_output: (r) => r.price.max_output_tokens,
   source: (r) => r.source,
-  updated: (r) => r.price.updated_at,
 };
 
 /**
@@ -97,7 +95,7 @@ export class PricingPage {
   private readonly snackBar = inject(MatSnackBar);
   private readonly reload$ = new BehaviorSubject<void>(undefined);
 
-  protected readonly columns = ['provider', 'model_pattern', 'input', 'output', 'cached', 'max_output', 'source', 'updated', 'actions'];
+  protected readonly columns = ['provider', 'model_pattern', 'input', 'output', 'cached', 'source', 'actions'];
   protected readonly pageSizes = PAGE_SIZES;
   protected readonly usd = formatUsd;
   protected readonly providerLabel = providerLabel;

@@ -42,6 +42,21 @@ export class AdminAuditSnapshotRegistry {
     return this.byRoute.get(normalizeRoute(route));
   }
 
+  /**
+   * The closest enclosing resource a provider describes, for a route no provider describes itself:
+   * `/tokens/:id/spend/:period` → the `token` registration of `/tokens/:id`. Used to file such a
+   * write under the right project and organisation (its snapshot is not stored).
+   */
+  matchParent(route: string): SnapshotRegistration | undefined {
+    this.load();
+    const segments = normalizeRoute(route).split('/');
+    for (let end = segments.length - 1; end > 1; end--) {
+      const found = this.byRoute.get(segments.slice(0, end).join('/'));
+      if (found?.param) return found;
+    }
+    return undefined;
+  }
+
   /** Every registered route, for diagnostics and tests. */
   routes(): Map<string, SnapshotRegistration> {
     this.load();

@@ -44,8 +44,12 @@ export interface AdminAuditPlan {
   readonly requestId: string;
   readonly kind: string;
   readonly registration: SnapshotRegistration | null;
+  /** For a route without a provider: the enclosing resource's provider (to find the project and organisation). */
+  readonly parent: SnapshotRegistration | null;
   /** Raw value of the resource's path parameter (may be a token's bearer secret: never stored as is). */
   readonly pathId: string | null;
+  /** Raw value of the enclosing resource's path parameter. */
+  readonly parentId: string | null;
   readonly body: unknown;
   readonly query: unknown;
   before: unknown;
@@ -70,6 +74,11 @@ function paramsOf(request: RecordableRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(params as Record<string, unknown>)) if (typeof value === 'string') out[key] = value;
   return out;
+}
+
+/** The project a snapshot belongs to: its `project_id`, or its own id when it is a project. */
+function projectOf(snapshot: unknown, kind: string): string | null {
+  return uuidField(snapshot, 'project_id') ?? (kind === 'project' ? uuidField(snapshot, 'id') : null);
 }
 
 /** Who made the write: the API key id, the user id, or `admin_key`. */
@@ -109,6 +118,7 @@ export class AdminAuditRecorder {
     const principal = request.principal;
     if (!principal) return null;
     const registration = this.registry.match(route) ?? null;
+    const parent = registration ? null : (this.registry.matchParent(route) ?? null);
     const params = paramsOf(request);
     const names = routeParams(route);
     const paramName = registration ? registration.param : names.includes('id') ? 'id' : (names[0] ?? null);
@@ -122,6 +132,8 @@ export class AdminAuditRecorder {
       requestId: request.id,
       kind: registration?.kind ?? deriveResourceKind(route),
       registration,
+      parent,
+      parentId: parent?.param ? (params[parent.param] ?? null) : null,
       pathId,
       body: request.body,
       query: request.query,
@@ -147,11 +159,16 @@ export class AdminAuditRecorder {
         else after = this.fallbackAfter(plan, response);
       }
       const before = plan.before;
+      // Routes without a provider are filed under their enclosing resource's project (e.g. a token's spend cap).
+      const parent =
+        plan.parent && plan.parentId
+          ? { kind: plan.parent.kind, value: await this.snapshot(plan.parent, plan.principal, plan.parentId) }
+          : null;
       const resourceId = stringField(after, 'id') ?? stringField(before, 'id') ?? lookupId;
       const projectId =
-        uuidField(after, 'project_id') ??
-        uuidField(before, 'project_id') ??
-        (plan.kind === 'project' && resourceId && UUID.test(resourceId) ? resourceId.toLowerCase() : null) ??
+        projectOf(after, plan.kind) ??
+        projectOf(before, plan.kind) ??
+        (parent ? projectOf(parent.value, parent.kind) : null) ??
         uuidField(response, 'project_id') ??
         uuidField(plan.body, 'project_id') ??
         uuidField(plan.query, 'project_id');
@@ -159,7 +176,10 @@ export class AdminAuditRecorder {
       // Only the super-admin acts across organisations: its record belongs to the resource's organisation.
       const orgId =
         principal.role === 'superadmin'
-          ? (uuidField(after, 'org_id') ?? uuidField(before, 'org_id') ?? (projectId ? null : principal.orgId))
+          ? (uuidField(after, 'org_id') ??
+            uuidField(before, 'org_id') ??
+            uuidField(parent?.value, 'org_id') ??
+            (projectId ? null : principal.orgId))
           : principal.orgId;
       const record: AdminAuditRecord = {
         id: randomUUID(),

@@ -131,5 +131,7 @@ export function bodyPreview(body: Buffer | undefined, logLevel: 0 | 1 | 2, scrub
   // Only the head can end up in the preview (plus a margin so that patterns are not cut short).
   const head = body.subarray(0, BODY_PREVIEW_CHARS * 4 + 1024);
   if (head.includes(0)) return `[binary body: ${body.length} bytes]`;
-  return Array.from(scrub(head.toString('utf8'))).slice(0, BODY_PREVIEW_CHARS).join('');
+  return Array.from(scrub(head.toString('utf8')))
+    .slice(0, BODY_PREVIEW_CHARS)
+    .join('');
 }

@@ -16,7 +16,14 @@ const SECRET = 'ailink_v1_00000000_tok_' + 'd'.repeat(32);
 const APPROVAL_ID = '22222222-2222-4222-8222-222222222222';
 
 function context(actions: PolicyAction[], logLevel: 0 | 1 | 2 = 1, headers: Record<string, string> = {}): ProxyContext {
-  const ctx = new ProxyContext('req_' + '1'.repeat(32), 'post', '/v1/chat/completions', headers, '127.0.0.1', `/v1/chat/completions?key=${SECRET}`);
+  const ctx = new ProxyContext(
+    'req_' + '1'.repeat(32),
+    'post',
+    '/v1/chat/completions',
+    headers,
+    '127.0.0.1',
+    `/v1/chat/completions?key=${SECRET}`,
+  );
   ctx.body = Buffer.from('{"model":"gpt-4o","messages":[{"role":"user","content":"mail me at ann@example.com"}]}');
   ctx.json = JSON.parse(ctx.body.toString());
   ctx.token = {
@@ -125,7 +132,9 @@ describe('ApprovalStage', () => {
   it('ignores require_approval in shadow-mode rules', async () => {
     const h = harness(null);
     const ctx = context([]);
-    ctx.policy!.shadow_actions = [{ ...(context([{ action: 'require_approval' }]).policy!.actions[0] as FiredPolicyAction), status: 'pending' }];
+    ctx.policy!.shadow_actions = [
+      { ...(context([{ action: 'require_approval' }]).policy!.actions[0] as FiredPolicyAction), status: 'pending' },
+    ];
     await h.stage.run(ctx);
     expect(h.requests).toHaveLength(0);
   });

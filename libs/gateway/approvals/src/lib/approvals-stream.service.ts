@@ -36,19 +36,17 @@ export class ApprovalsStreamService implements OnModuleDestroy {
   serve(request: IncomingMessage, response: ServerResponse, headers: StreamHeaders, projectId: string): void {
     const base: Record<string, string | number | string[]> = {};
     for (const [name, value] of Object.entries(headers)) if (value !== undefined) base[name] = value;
-    let heartbeat: NodeJS.Timeout | undefined;
-    let unsubscribe: (() => void) | undefined;
-    let closed = false;
+    const state: { closed: boolean; heartbeat?: NodeJS.Timeout; unsubscribe?: () => void } = { closed: false };
     const close = (): void => {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe?.();
+      if (state.closed) return;
+      state.closed = true;
+      clearInterval(state.heartbeat);
+      state.unsubscribe?.();
       this.sessions.delete(close);
       if (!response.writableEnded) response.end();
     };
     const write = (frame: string): void => {
-      if (closed) return;
+      if (state.closed) return;
       response.write(frame);
       if (response.writableLength > MAX_UNSENT_BYTES) {
         this.logger.warn('Approvals stream: client reads too slowly, closing the stream');
@@ -62,7 +60,7 @@ export class ApprovalsStreamService implements OnModuleDestroy {
       close();
       return;
     }
-    unsubscribe = this.bus.subscribe(
+    state.unsubscribe = this.bus.subscribe(
       (event: GatewayEvent) => {
         if (event.project_id !== projectId) return;
         write(`event: ${event.event_type}\nid: ${event.event_id}\ndata: ${JSON.stringify(event)}\n\n`);
@@ -78,8 +76,8 @@ export class ApprovalsStreamService implements OnModuleDestroy {
     });
     response.flushHeaders();
     write(': connected\n\n');
-    heartbeat = setInterval(() => write(': heartbeat\n\n'), this.heartbeatMs);
-    heartbeat.unref();
+    state.heartbeat = setInterval(() => write(': heartbeat\n\n'), this.heartbeatMs);
+    state.heartbeat.unref();
   }
 
   /** Ends every open stream (shutdown: before the HTTP server closes, which would wait for them). */

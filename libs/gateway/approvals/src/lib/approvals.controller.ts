@@ -70,7 +70,11 @@ export class ApprovalsController {
   @HttpCode(200)
   @RequireScope('approvals:write')
   @ApiOkResponse({ description: 'Same as /decision' })
-  decide(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Body() body: DecideApprovalDto): Promise<ApprovalDecisionResponse> {
+  decide(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: DecideApprovalDto,
+  ): Promise<ApprovalDecisionResponse> {
     return this.approvals.decide(principal, id, body);
   }
 }

@@ -7,7 +7,8 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import pino from 'pino';
 import { DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { CoreModule, loadConfig, type Principal } from '@ailink/gateway-core';
+import { CoreModule, METRICS_REGISTRY, loadConfig, type Principal } from '@ailink/gateway-core';
+import { ProxyContext } from '@ailink/gateway-proxy';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { EventBus } from '@ailink/gateway-events';
 import { QueueModule } from '@ailink/gateway-queue';
@@ -18,6 +19,7 @@ import { bodyDigest, derivedIdempotencyKey, type ApprovalRequirement, type Reque
 import { ApprovalExpiryJob } from './approval-expiry.job';
 import { ApprovalGate, type ApprovalRequest } from './approval-gate';
 import { ApprovalSignals, approvalChannel } from './approval-signals';
+import { ApprovalStage } from './approval.stage';
 import { ApprovalsModule } from './approvals.module';
 import { ApprovalsRepository } from './approvals.repository';
 import { ApprovalsService } from './approvals.service';
@@ -129,6 +131,29 @@ describe('approvals (PostgreSQL + Redis, two instances)', () => {
     await a?.close();
     await b?.close();
     await deleteRedisPrefix(keyPrefix);
+  });
+
+  it('makes no database round trip for a request whose policies require no approval', async () => {
+    const ctx = new ProxyContext('req_' + '2'.repeat(32), 'POST', '/v1/chat/completions', {}, '127.0.0.1', '/v1/chat/completions');
+    ctx.body = Buffer.from('{}');
+    ctx.token = {
+      id: await token(),
+      projectId,
+      name: 'plain',
+      credentialId: null,
+      upstreams: [],
+      policyIds: [],
+      logLevel: 1,
+      circuitBreaker: { enabled: false, failure_threshold: 3, recovery_cooldown_secs: 30, half_open_max_requests: 1, min_sample_size: 10 },
+      tags: {},
+      teamId: null,
+    };
+    ctx.policy = { phase: 'pre', mode: 'enforce', evaluated: [], actions: [], async_actions: [], shadow_violations: [], tags: {} };
+    const stage = a.get(ApprovalStage);
+    const before = queryCount();
+    for (let i = 0; i < 100; i++) await stage.run(ctx);
+    expect(queryCount() - before).toBe(0);
+    expect(ctx.approval).toBeUndefined();
   });
 
   describe('decisions', () => {
@@ -366,6 +391,12 @@ describe('approvals (PostgreSQL + Redis, two instances)', () => {
     });
   });
 });
+
+function queryCount(): number {
+  const counter = METRICS_REGISTRY.getSingleMetric('ailink_db_queries_total');
+  const values = (counter as unknown as { hashMap?: Record<string, { value: number }> } | undefined)?.hashMap ?? {};
+  return Object.values(values).reduce((sum, v) => sum + v.value, 0);
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

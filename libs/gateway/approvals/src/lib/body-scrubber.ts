@@ -19,7 +19,10 @@ const PATTERNS: readonly { pattern: RegExp; replacement: string | ((match: strin
   { pattern: /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g, replacement: '[REDACTED_SECRET]' },
   { pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, replacement: '[REDACTED_JWT]' },
   { pattern: /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}/gi, replacement: '$1 [REDACTED_SECRET]' },
-  { pattern: /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]{0,8192}?-----END [A-Z ]{0,40}PRIVATE KEY-----/g, replacement: '[REDACTED_PRIVATE_KEY]' },
+  {
+    pattern: /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]{0,8192}?-----END [A-Z ]{0,40}PRIVATE KEY-----/g,
+    replacement: '[REDACTED_PRIVATE_KEY]',
+  },
   {
     pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}/g,
     replacement: '[REDACTED_EMAIL]',

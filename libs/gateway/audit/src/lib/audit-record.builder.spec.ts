@@ -198,7 +198,62 @@ describe('buildAuditRecord', () => {
 
   it('records no policy fields for a request no policy ran on', () => {
     const record = buildAuditRecord(completed(0), now);
-    expect(record).toMatchObject({ policy_mode: null, policies_evaluated: [], shadow_violations: [], tags: { env: 'prod' } });
+    expect(record).toMatchObject({
+      policy_mode: null,
+      policies_evaluated: [],
+      shadow_violations: [],
+      tags: { env: 'prod' },
+      fields_redacted: [],
+      router_info: null,
+      experiment_name: null,
+      variant_name: null,
+      async_findings: [],
+    });
+  });
+
+  it('adds the post phase, redactions, routing, the experiment and async findings of the policy actions', () => {
+    const ctx = completed(0);
+    const pre = '22222222-2222-4222-8222-222222222222';
+    const post = '33333333-3333-4333-8333-333333333333';
+    ctx.policy = {
+      phase: 'pre',
+      mode: 'shadow',
+      evaluated: [{ policy_id: pre, policy: 'pre', version: 1, mode: 'shadow', phase: 'pre', fired_rules: [0] }],
+      actions: [],
+      async_actions: [],
+      shadow_violations: [{ policy_id: pre, policy: 'pre', rule_index: 0, actions: ['redact'], outcome: 'would_redact' }],
+      tags: { route: 'a', stage: 'pre' },
+    };
+    ctx.postPolicy = {
+      phase: 'post',
+      mode: 'enforce',
+      evaluated: [{ policy_id: post, policy: 'post', version: 2, mode: 'enforce', phase: 'post', fired_rules: [1] }],
+      actions: [],
+      async_actions: [],
+      shadow_violations: [],
+      tags: { stage: 'post' },
+    };
+    ctx.fieldsRedacted = ['email', 'field:password'];
+    ctx.routerInfo = { strategy: 'round_robin', reason: 'round_robin', target: 'https://b.example', candidates: [{ model: 'm' }] };
+    ctx.experimentName = 'exp';
+    ctx.variantName = 'treatment';
+    ctx.asyncFindings = [
+      { policy_id: post, policy: 'post', rule_index: 2, action: 'validate_schema', phase: 'post', reason: '/ must be object' },
+    ];
+    const record = buildAuditRecord(ctx, now);
+    expect(record).toMatchObject({
+      policy_mode: 'enforce',
+      policies_evaluated: [{ policy_id: pre }, { policy_id: post, phase: 'post' }],
+      shadow_violations: [{ policy_id: pre, outcome: 'would_redact' }],
+      tags: { env: 'prod', route: 'a', stage: 'post' },
+      fields_redacted: ['email', 'field:password'],
+      router_info: { strategy: 'round_robin', reason: 'round_robin', target: 'https://b.example', candidates: [{ model: 'm' }] },
+      experiment_name: 'exp',
+      variant_name: 'treatment',
+      async_findings: [{ policy_id: post, action: 'validate_schema', reason: '/ must be object' }],
+    });
+    ctx.postPolicy = undefined;
+    expect(buildAuditRecord(ctx, now)?.policy_mode).toBe('shadow');
   });
 
   it('maps refusals, approvals and upstream failures to policy_result', () => {

@@ -13,7 +13,7 @@ import { PolicyActionsStage, PolicyEvaluateStage, PolicyStage } from './policy.s
 import { PolicyActionRunner } from './policy-action-runner';
 import { PolicyAsyncHook } from './policy-async.hook';
 import { PolicyResponseStage } from './policy-response.stage';
-import { NoRoutePrices, PolicyRoutingService, RouteLatencyRepository, RoutePriceSource } from './routing-environment';
+import { PolicyRoutingService, RouteLatencyRepository } from './routing-environment';
 import { ShadowReportController } from './shadow-report.controller';
 import { ShadowReportRepository } from './shadow-report.repository';
 import { ShadowReportService } from './shadow-report.service';
@@ -34,7 +34,6 @@ import { CounterUsageReader, PolicyUsageReader } from './usage-reader';
     PolicyActionRunner,
     PolicyRoutingService,
     RouteLatencyRepository,
-    { provide: RoutePriceSource, useClass: NoRoutePrices },
     PolicyResponseStage,
     PolicyAsyncHook,
     TokenCacheInvalidator,

@@ -7,18 +7,11 @@ import type { RoutingEnvironment } from './actions/routing';
 /**
  * Prices for `dynamic_route` `lowest_cost` (proxy.md §11): the blended `(input_per_m + output_per_m) / 2`
  * in USD per million tokens of a model at an upstream, or null when unknown. The pricing feature
- * provides the real source (the app binds it); the default knows no prices, so `lowest_cost` keeps
- * pool order.
+ * provides the source (the app binds it as a global provider); without one no price is known and
+ * `lowest_cost` keeps pool order.
  */
 export abstract class RoutePriceSource {
   abstract blendedPricePerM(projectId: string, model: string, upstreamUrl: string): Promise<number | null>;
-}
-
-@Injectable()
-export class NoRoutePrices extends RoutePriceSource {
-  async blendedPricePerM(): Promise<number | null> {
-    return null;
-  }
 }
 
 /** Owns the `lowest_latency` query on `audit_logs`: p50 `response_latency_ms` per model over the last hour. */
