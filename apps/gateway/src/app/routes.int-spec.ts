@@ -7,7 +7,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { AUTH_REQUIREMENT, loadConfig, type AuthRequirement } from '@ailink/gateway-core';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL } from '@ailink/testing';
 import { API_PREFIX, createGateway } from './create-gateway';
 
 interface RouteInfo {
@@ -28,7 +28,8 @@ function enumerateRoutes(app: NestFastifyApplication): RouteInfo[] {
       if (!type) continue;
       const base: string = Reflect.getMetadata(PATH_METADATA, type) ?? '';
       for (const key of Object.getOwnPropertyNames(type.prototype)) {
-        const handler = type.prototype[key as keyof object] as unknown;
+        // Read the descriptor: touching a getter on the prototype would run it without an instance.
+        const handler = Object.getOwnPropertyDescriptor(type.prototype, key)?.value as unknown;
         if (key === 'constructor' || typeof handler !== 'function') continue;
         const sub: string | undefined = Reflect.getMetadata(PATH_METADATA, handler);
         if (sub === undefined) continue;
@@ -56,7 +57,7 @@ describe('management routes fail closed', () => {
         REDIS_URL: TEST_REDIS_URL,
         AILINK_REDIS_KEY_PREFIX: `routes${Date.now()}:`,
         AILINK_ADMIN_KEY: 'routes-test-admin-key-0123456789',
-        AILINK_MASTER_KEY: 'ab'.repeat(32),
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
         AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-routes-')),
         AILINK_PORTAL_DIR: mkdtempSync(join(tmpdir(), 'ailink-noportal-')),
       },
@@ -82,9 +83,12 @@ describe('management routes fail closed', () => {
     expect(undeclared).toEqual([]);
   });
 
-  it('only the operations routes are public', () => {
+  it('only the operations routes and the SSO sign-in flow are public', () => {
+    // The portal's sign-in must be reachable before there is a session: the enabled providers'
+    // names, the redirect to the identity provider, and its callback (identity.md).
+    const signIn = ['/api/v1/auth/sso/providers', '/api/v1/auth/sso/:provider_id/login', '/api/v1/auth/sso/callback'];
     const publicRoutes = routes.filter((r) => r.requirement?.kind === 'public').map((r) => r.path);
-    expect(publicRoutes.sort()).toEqual([...OPERATIONS].sort());
+    expect(publicRoutes.sort()).toEqual([...OPERATIONS, ...signIn].sort());
   });
 
   it('every non-public route answers 401 without credentials', async () => {
