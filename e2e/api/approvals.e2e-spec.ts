@@ -47,14 +47,23 @@ describe('approvals across two gateway processes', () => {
   const api = (gw: GatewayProcess, method: string, path: string, body?: unknown) =>
     call(gw, method, `/api/v1${path}`, { 'x-admin-key': adminKey }, body);
   const chat = (gw: GatewayProcess, secret: string, content: string, headers: Record<string, string> = {}) =>
-    call(gw, 'POST', '/v1/chat/completions', { authorization: `Bearer ${secret}`, ...headers }, {
-      model: 'gpt-4o-mini',
-      messages: [{ role: 'user', content }],
-    });
+    call(
+      gw,
+      'POST',
+      '/v1/chat/completions',
+      { authorization: `Bearer ${secret}`, ...headers },
+      {
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content }],
+      },
+    );
   const forwarded = (content: string) => upstream.requests.filter((r) => r.body.includes(content)).length;
 
   async function tokenRequiring(params: Record<string, unknown>): Promise<{ id: string; secret: string }> {
-    const policy = await api(a, 'POST', '/policies', { name: `hitl-${randomUUID()}`, rules: [{ then: { action: 'require_approval', ...params } }] });
+    const policy = await api(a, 'POST', '/policies', {
+      name: `hitl-${randomUUID()}`,
+      rules: [{ then: { action: 'require_approval', ...params } }],
+    });
     expect(policy.status).toBe(201);
     const token = await api(a, 'POST', '/tokens', {
       name: `hitl-${randomUUID()}`,

@@ -12,10 +12,15 @@ import { startGateway, type GatewayProcess } from '../support/gateway';
  */
 type Json = any;
 
-/** Answers chat completions with the content named in `x-mock-content` (URI-encoded), as JSON or SSE in small pieces. */
-function scripted(req: RecordedRequest, res: ServerResponse): boolean {
+/**
+ * Answers chat completions with the content named in `x-mock-content` (URI-encoded), as JSON or SSE
+ * in small pieces, after `x-mock-delay-ms`.
+ */
+async function scripted(req: RecordedRequest, res: ServerResponse): Promise<boolean> {
   const header = req.headers['x-mock-content'];
   if (typeof header !== 'string' || !req.url.endsWith('/chat/completions')) return false;
+  const delay = Number(req.headers['x-mock-delay-ms'] ?? 0);
+  if (delay > 0) await new Promise((r) => setTimeout(r, delay));
   const content = decodeURIComponent(header);
   const body = JSON.parse(req.body || '{}');
   const model = body.model ?? 'gpt-4o-mini';
@@ -374,6 +379,48 @@ describe('policy actions through the built gateway (external mode)', () => {
     expect(r.headers.get('x-ailink-upstream')).toBe(`${second.url}/v1/chat/completions`);
     expect(r.headers.get('x-ailink-route-reason')).toBe('lowest_cost');
     expect(JSON.parse(lastSeen(second).body).model).toBe('gpt-4o-mini');
+  });
+
+  it('dynamic_route lowest_latency learns the p50 per model from the audit records of the last hour', async () => {
+    const suffix = Date.now().toString(36);
+    const [slow, fast] = [`slow-${suffix}`, `fast-${suffix}`];
+    const plain = await token([]);
+    for (let i = 0; i < 3; i++) {
+      expect((await chat(plain.secret, { model: slow }, { 'x-mock-delay-ms': '400' }, 'slow')).status).toBe(200);
+      expect((await chat(plain.secret, { model: fast }, {}, 'fast')).status).toBe(200);
+    }
+    await audits(plain.id, 6);
+    const p = await policy('latency', [
+      {
+        then: {
+          action: 'dynamic_route',
+          strategy: 'lowest_latency',
+          pool: [
+            { model: slow, upstream_url: `${upstream.url}/v1` },
+            { model: fast, upstream_url: `${second.url}/v1` },
+          ],
+        },
+      },
+    ]);
+    const t = await token([p.id]);
+    // The statistics load in the background on first use; then the faster model wins every time.
+    const picked: string[] = [];
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && picked.at(-1) !== fast) {
+      const r = await chat(t.secret, {}, {}, 'x');
+      expect(r.status).toBe(200);
+      picked.push(
+        JSON.parse((r.headers.get('x-ailink-upstream') ?? '').startsWith(second.url) ? lastSeen(second).body : lastSeen(upstream).body)
+          .model,
+      );
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(picked.at(-1)).toBe(fast);
+    for (let i = 0; i < 2; i++) {
+      const r = await chat(t.secret, {}, {}, 'x');
+      expect(r.headers.get('x-ailink-upstream')).toBe(`${second.url}/v1/chat/completions`);
+      expect(r.headers.get('x-ailink-route-strategy')).toBe('lowest_latency');
+    }
   });
 
   it('conditional_route routes on metadata, headers and body; no match and no fallback → 403', async () => {

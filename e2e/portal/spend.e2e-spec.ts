@@ -132,8 +132,16 @@ async function h1(): Promise<string> {
   return (await heading.textContent())?.trim() ?? '';
 }
 
-/** Fails on serious and critical violations, once animations have settled. */
+/** Fails on serious and critical violations, once animations have settled (a fading snack bar is dismissed first). */
 async function expectNoSeriousA11yViolations(): Promise<void> {
+  const snackBar = page.locator('mat-snack-bar-container');
+  if ((await snackBar.count()) > 0) {
+    await snackBar
+      .getByRole('button', { name: 'Dismiss' })
+      .click({ timeout: 2000 })
+      .catch(() => undefined);
+    await snackBar.waitFor({ state: 'detached' });
+  }
   await page.waitForFunction(() =>
     document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
   );
@@ -150,6 +158,16 @@ async function screenshot(name: string): Promise<void> {
   rmSync(file, { force: true });
   await page.screenshot({ path: file, fullPage: true });
   expect(statSync(file).size).toBeGreaterThan(0);
+}
+
+/** Nothing scrolls sideways at 1280 px: neither the page nor a table frame. */
+async function expectNoHorizontalOverflow(): Promise<void> {
+  const overflowing = await page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('mat-sidenav-content, .table-frame'))
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} > ${el.clientWidth}`),
+  );
+  expect(overflowing).toEqual([]);
 }
 
 function spendRow(period: string) {
@@ -193,6 +211,7 @@ describe('Spend pages in Chromium against the built gateway', () => {
     await expectNoSeriousA11yViolations();
     await chart.scrollIntoViewIfNeeded();
     await screenshot('spend-token-chart');
+    await expectNoHorizontalOverflow();
   });
 
   it('edits the daily cap with the keyboard, showing the API’s validation message first', async () => {
@@ -280,6 +299,7 @@ describe('Spend pages in Chromium against the built gateway', () => {
     const row = page.getByTestId(`price-row-openai-${OVERRIDE_PATTERN}`);
     await row.waitFor();
     await screenshot('spend-pricing');
+    await expectNoHorizontalOverflow();
     expect(await squash(row)).toContain('$1.50');
     expect(await squash(row.getByTestId('price-source'))).toBe('Override');
     const stored = (
@@ -314,6 +334,7 @@ describe('Spend pages in Chromium against the built gateway', () => {
     expect(await squash(page.getByTestId('session-status'))).toBe('Active');
     expect(await squash(card)).toContain(token.id);
     await screenshot('spend-session');
+    await expectNoHorizontalOverflow();
     await expectNoSeriousA11yViolations();
 
     await page.getByRole('button', { name: 'Pause session' }).click();

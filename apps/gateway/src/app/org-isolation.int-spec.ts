@@ -342,11 +342,13 @@ describe('organisation isolation (every management route)', () => {
         ISOLATION_SESSION,
       ]),
       counts: await ds.query(
-        `SELECT (SELECT count(*)::int FROM tokens WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS tokens,
-                (SELECT count(*)::int FROM credentials WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS credentials,
-                (SELECT count(*)::int FROM services WHERE project_id IN (SELECT id FROM projects WHERE org_id = $1)) AS services,
-                (SELECT count(*)::int FROM projects WHERE org_id = $1) AS projects,
-                (SELECT count(*)::int FROM api_keys WHERE org_id = $1) AS api_keys,
+        // Counted within this test's own project (and its own key name): other test files may be
+        // writing to the default organisation on the same database at the same time.
+        `SELECT (SELECT count(*)::int FROM tokens WHERE project_id = $2) AS tokens,
+                (SELECT count(*)::int FROM credentials WHERE project_id = $2) AS credentials,
+                (SELECT count(*)::int FROM services WHERE project_id = $2) AS services,
+                (SELECT count(*)::int FROM projects WHERE org_id = $1 AND id = $2) AS projects,
+                (SELECT count(*)::int FROM api_keys WHERE org_id = $1 AND name = 'first-org-automation') AS api_keys,
                 (SELECT count(*)::int FROM audit_logs WHERE project_id = $2) AS audit`,
         [DEFAULT_ORG_ID, targets.project],
       ),

@@ -29,9 +29,8 @@ export type ApprovalReviewResult = ApprovalDecisionResponse;
   imports: [DatePipe, ReactiveFormsModule, MatDialogModule, MatButtonModule, MatFormFieldModule, MatInputModule, ApiErrorAlert],
   template: `
     <h2 mat-dialog-title class="title">
-      <span class="method">{{ a.request_summary.method || a.request_method }}</span>&ngsp;<span class="path">{{
-        a.request_summary.path || a.request_path
-      }}</span>
+      <span class="method">{{ a.request_summary.method || a.request_method }}</span
+      >&ngsp;<span class="path">{{ a.request_summary.path || a.request_path }}</span>
     </h2>
     <mat-dialog-content>
       <p>
@@ -42,7 +41,9 @@ export type ApprovalReviewResult = ApprovalDecisionResponse;
       </p>
       <dl class="facts" data-testid="review-facts">
         <dt>Token</dt>
-        <dd><code>{{ a.token_id }}</code></dd>
+        <dd>
+          <code>{{ a.token_id }}</code>
+        </dd>
         <dt>Agent</dt>
         <dd>{{ a.request_summary.agent ?? '—' }}</dd>
         <dt>Model</dt>
@@ -57,7 +58,9 @@ export type ApprovalReviewResult = ApprovalDecisionResponse;
         <dd>{{ a.policy_version }}</dd>
         @if (a.reviewed_at) {
           <dt>Decided</dt>
-          <dd>{{ a.reviewed_at | date: 'medium' }} by <code>{{ a.reviewed_by }}</code> ({{ a.decision_channel }})</dd>
+          <dd>
+            {{ a.reviewed_at | date: 'medium' }} by <code>{{ a.reviewed_by }}</code> ({{ a.decision_channel }})
+          </dd>
         }
         @if (a.decision_comment) {
           <dt>Comment</dt>
@@ -68,7 +71,9 @@ export type ApprovalReviewResult = ApprovalDecisionResponse;
       @if (preview; as body) {
         <pre class="preview" tabindex="0" aria-labelledby="preview-heading" data-testid="review-preview">{{ body }}</pre>
       } @else {
-        <p class="muted" data-testid="review-no-preview">No body preview: the request had no body, or its token keeps no bodies (log level 0).</p>
+        <p class="muted" data-testid="review-no-preview">
+          No body preview: the request had no body, or its token keeps no bodies (log level 0).
+        </p>
       }
       @if (open && data.canDecide) {
         <mat-form-field appearance="outline" class="comment" subscriptSizing="dynamic">

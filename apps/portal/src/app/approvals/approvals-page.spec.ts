@@ -4,7 +4,18 @@ import { MatDialog } from '@angular/material/dialog';
 import { ApprovalsClient, type ApprovalStreamEvent } from '@ailink/portal-data-access';
 import type { Approval } from '@ailink/shared-contracts';
 import { Observable, Subscriber } from 'rxjs';
-import { buttonIn, chooseOption, envelope, fieldIn, lastDialog, openDialogs, pageTestProviders, settle, signInForTest, typeInto } from '../testing-pages';
+import {
+  buttonIn,
+  chooseOption,
+  envelope,
+  fieldIn,
+  lastDialog,
+  openDialogs,
+  pageTestProviders,
+  settle,
+  signInForTest,
+  typeInto,
+} from '../testing-pages';
 import { ApprovalsPage } from './approvals-page';
 
 const FUTURE = new Date(Date.now() + 3_600_000).toISOString();
@@ -45,7 +56,11 @@ function approval(overrides: Partial<Approval> = {}): Approval {
 }
 
 const A = approval();
-const B = approval({ id: 'a2', created_at: '2026-01-05T09:00:00Z', request_summary: { ...A.request_summary, agent: null, body_preview: null } });
+const B = approval({
+  id: 'a2',
+  created_at: '2026-01-05T09:00:00Z',
+  request_summary: { ...A.request_summary, agent: null, body_preview: null },
+});
 
 describe('ApprovalsPage', () => {
   let http: HttpTestingController;
@@ -182,7 +197,9 @@ describe('ApprovalsPage', () => {
     http.expectOne('/api/v1/approvals/a1').flush({ ...A, status: 'approved' });
     await settle();
     expect(ids()).toEqual(['a2']);
-    expect(el().querySelector('[data-testid="announcement"]')?.textContent).toContain('Approved: POST /v1/chat/completions by support-bot.');
+    expect(el().querySelector('[data-testid="announcement"]')?.textContent).toContain(
+      'Approved: POST /v1/chat/completions by support-bot.',
+    );
   });
 
   it('rejects, says when the approval was already decided, and shows decision errors in the dialog', async () => {
@@ -214,7 +231,13 @@ describe('ApprovalsPage', () => {
     await firstPage([]);
     await chooseOption(el(), 'Status', 'All');
     expectList('limit=100').flush([
-      approval({ status: 'rejected', reviewed_by: 'admin_key', reviewed_at: '2026-01-05T10:05:00Z', decision_channel: 'api', decision_comment: 'no' }),
+      approval({
+        status: 'rejected',
+        reviewed_by: 'admin_key',
+        reviewed_at: '2026-01-05T10:05:00Z',
+        decision_channel: 'api',
+        decision_comment: 'no',
+      }),
     ]);
     await settle();
     buttonIn(el(), 'View POST /v1/chat/completions by support-bot').click();

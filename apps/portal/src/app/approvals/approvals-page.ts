@@ -28,7 +28,16 @@ export const POLL_MS = 10_000;
  */
 @Component({
   selector: 'ailink-approvals-page',
-  imports: [DatePipe, ReactiveFormsModule, MatTableModule, MatFormFieldModule, MatSelectModule, MatButtonModule, MatProgressBarModule, ApiErrorAlert],
+  imports: [
+    DatePipe,
+    ReactiveFormsModule,
+    MatTableModule,
+    MatFormFieldModule,
+    MatSelectModule,
+    MatButtonModule,
+    MatProgressBarModule,
+    ApiErrorAlert,
+  ],
   templateUrl: './approvals-page.html',
   styleUrl: './approvals-page.scss',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -40,7 +49,7 @@ export class ApprovalsPage {
 
   protected readonly columns = ['requested', 'request', 'token', 'model', 'expires', 'status', 'actions'];
   protected readonly statusFilters = STATUS_FILTERS;
-  protected readonly statusLabels = STATUS_LABELS;
+  protected readonly statusLabel = (status: ApprovalStatus): string => STATUS_LABELS[status] ?? status;
   protected readonly statusBadge = statusBadge;
   protected readonly shortToken = shortToken;
   protected readonly requestLabel = requestLabel;

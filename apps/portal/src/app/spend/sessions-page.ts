@@ -57,6 +57,7 @@ export class SessionsPage {
   /** `?id=` (bound by the router): the session id to show. */
   readonly id = input<string | undefined>(undefined);
   /** `?project_id=`: its project (default: the default project). */
+  // eslint-disable-next-line @angular-eslint/no-input-rename -- the router binds the `project_id` query parameter by this name
   readonly projectId = input<string | undefined>(undefined, { alias: 'project_id' });
 
   protected readonly statusLabels = STATUS_LABELS;

@@ -10,8 +10,11 @@ export function approvalChannel(id: string): string {
   return `ailink:hitl:${id}`;
 }
 
-/** How a wait ended: a final status, or the client went away (the approval stays pending). */
-export type WaitOutcome = { status: Exclude<ApprovalStatus, 'pending'>; row: ApprovalRow } | { status: 'aborted' };
+/**
+ * How a wait ended: a final status; `aborted` when the client went away; `shutdown` when this
+ * instance is stopping (in both cases the approval stays pending for a later identical request).
+ */
+export type WaitOutcome = { status: Exclude<ApprovalStatus, 'pending'>; row: ApprovalRow } | { status: 'aborted' | 'shutdown' };
 
 export interface WaitTimings {
   /** Re-read of the row while subscribed (safety net for a lost message). Default 5 s. */
@@ -22,6 +25,7 @@ export interface WaitTimings {
 
 interface Waiter {
   settle(row: ApprovalRow): void;
+  stop(): void;
 }
 
 interface Channel {
@@ -70,7 +74,8 @@ export class ApprovalSignals implements OnModuleDestroy {
    * final row as the database holds it.
    */
   wait(row: ApprovalRow, abort?: AbortSignal): Promise<WaitOutcome> {
-    if (this.closed || abort?.aborted) return Promise.resolve({ status: 'aborted' });
+    if (this.closed) return Promise.resolve({ status: 'shutdown' });
+    if (abort?.aborted) return Promise.resolve({ status: 'aborted' });
     const id = row.id;
     return new Promise<WaitOutcome>((resolve) => {
       let done = false;
@@ -91,6 +96,7 @@ export class ApprovalSignals implements OnModuleDestroy {
         settle: (current) => {
           if (current.status !== 'pending') finish({ status: current.status, row: current });
         },
+        stop: () => finish({ status: 'shutdown' }),
       };
       const onAbort = (): void => finish({ status: 'aborted' });
       abort?.addEventListener('abort', onAbort, { once: true });
@@ -147,10 +153,12 @@ export class ApprovalSignals implements OnModuleDestroy {
     });
   }
 
-  /** Releases every subscription (shutdown). Waiting requests end as `aborted`. */
+  /** Ends every wait (as `shutdown`) and releases every subscription. */
   async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    const subscriptions = Array.from(this.channels.values()).map((c) => c.subscription);
+    const channels = Array.from(this.channels.values());
+    for (const channel of channels) for (const waiter of Array.from(channel.waiters)) waiter.stop();
+    const subscriptions = channels.map((c) => c.subscription);
     this.channels.clear();
     await Promise.all(subscriptions.map((s) => s?.then((unsubscribe) => unsubscribe()).catch(() => undefined)));
   }

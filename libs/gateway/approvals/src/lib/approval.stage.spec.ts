@@ -209,6 +209,13 @@ describe('ApprovalStage', () => {
     expect(allowed.approval?.decision).toBe('timeout_allowed');
   });
 
+  it('answers 503 when the instance stops while holding a request (the approval stays pending)', async () => {
+    const h = harness({ kind: 'pending', row: row(), created: false }, { status: 'shutdown' });
+    const ctx = context([{ action: 'require_approval' }]);
+    await expect(h.stage.run(ctx)).rejects.toMatchObject({ code: 'dependency_unavailable', headers: { 'retry-after': '1' } });
+    expect(h.answered).toEqual([]);
+  });
+
   it('ends with 499 and leaves the approval pending when the client goes away', async () => {
     const h = harness({ kind: 'pending', row: row(), created: false }, { status: 'aborted' });
     const ctx = context([{ action: 'require_approval' }]);

@@ -81,10 +81,15 @@ export class ApprovalStage implements ProxyStage {
       const outcome = await this.signals.wait(row, ctx.clientGone.signal);
       const held = Date.now() - started;
       ctx.deliberateWaitMs += held;
-      if (outcome.status === 'aborted') {
-        // The client went away: the approval stays pending for a later identical request.
+      if (!('row' in outcome)) {
+        // The approval stays pending: a later identical request (here or on another instance) reuses it.
         ctx.approval = { id: row.id, decision: null, latencyMs: held };
         fired.status = 'skipped';
+        if (outcome.status === 'shutdown') {
+          throw new GatewayError(ErrorCode.DependencyUnavailable, 'The gateway is shutting down; repeat the request to keep waiting', {
+            headers: { [APPROVAL_ID_HEADER]: row.id, 'retry-after': '1' },
+          });
+        }
         ctx.answer = { status: 499, body: null };
         return;
       }

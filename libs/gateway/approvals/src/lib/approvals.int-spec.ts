@@ -295,7 +295,7 @@ describe('approvals (PostgreSQL + Redis, two instances)', () => {
   describe('expiry', () => {
     it('the job expires due approvals (pending past expires_at, approved past their window) and signals waiters', async () => {
       const tok = await token();
-      const due = await a.get(ApprovalGate).resolve(request(tok, '{"e":1}', {}, requirement({ timeoutSecs: 1 })));
+      const due = await a.get(ApprovalGate).resolve(request(tok, '{"e":1}'));
       const live = await a.get(ApprovalGate).resolve(request(tok, '{"e":2}'));
       const lapsed = await a.get(ApprovalGate).resolve(request(tok, '{"e":3}'));
       await a.get(ApprovalsService).decide(admin, lapsed.row.id, { decision: 'approve' });
@@ -304,9 +304,10 @@ describe('approvals (PostgreSQL + Redis, two instances)', () => {
       const store = b.get(KeyValueStore);
       const unsubscribe = await store.subscribe(approvalChannel(due.row.id), (message) => signals.push(message));
       try {
-        await sleep(1100);
-        // (A run at an instance's own 30-second tick may have expired some of them already.)
-        expect(await b.get(ApprovalExpiryJob).runOnce()).not.toBeNull();
+        // Due only now, so that no other test's deployment (sharing this database, not this Redis
+        // prefix) expires it first and signals on its own channel.
+        await ds.query(`UPDATE approval_requests SET expires_at = now() - interval '1 second' WHERE id = $1`, [due.row.id]);
+        expect(await b.get(ApprovalExpiryJob).runOnce()).toBeGreaterThanOrEqual(1);
         const repo = a.get(ApprovalsRepository);
         expect((await repo.byId(due.row.id))?.status).toBe('expired');
         expect((await repo.byId(lapsed.row.id))?.status).toBe('expired');
@@ -370,6 +371,20 @@ describe('approvals (PostgreSQL + Redis, two instances)', () => {
       setTimeout(() => abort.abort(), 100);
       expect(await waiting).toEqual({ status: 'aborted' });
       expect((await a.get(ApprovalsRepository).byId(created.row.id))?.status).toBe('pending');
+    });
+
+    it('releases the requests an instance holds when it shuts down, leaving their approvals pending', async () => {
+      const c = await instance();
+      try {
+        const created = await c.get(ApprovalGate).resolve(request(await token(), '{"shutdown":1}'));
+        const waiting = c.get(ApprovalSignals).wait(created.row);
+        await until(() => c.get(ApprovalSignals).waiting > 0);
+        await c.close();
+        expect(await waiting).toEqual({ status: 'shutdown' });
+        expect((await a.get(ApprovalsRepository).byId(created.row.id))?.status).toBe('pending');
+      } finally {
+        await c.close().catch(() => undefined);
+      }
     });
 
     it('falls back to reading the database when no signal arrives (safety net)', async () => {

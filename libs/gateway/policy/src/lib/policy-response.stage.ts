@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { FiredPolicyAction, PolicyOutcome } from '@ailink/shared-contracts';
 import type { GatewayError } from '@ailink/gateway-core';
 import type { BufferedProxyResponse, ProxyContext, ProxyResponseStage, SseEventTransform } from '@ailink/gateway-proxy';
@@ -84,6 +84,7 @@ export function mustBuffer(policies: readonly LoadedPolicy[], remembered: readon
 @Injectable()
 export class PolicyResponseStage implements ProxyResponseStage {
   readonly name = 'policy-post';
+  private readonly logger = new Logger('PolicyPost');
 
   constructor(private readonly evaluator: PolicyEvaluator) {}
 
@@ -178,10 +179,15 @@ export class PolicyResponseStage implements ProxyResponseStage {
       },
       ended: async (completion) => {
         // Log, tag, allow and shadow detections at the end, on what the client received.
-        const outcome = await this.evaluator.evaluate(ctx, 'post', view(completion));
-        if (outcome.evaluated.length > 0) ctx.postPolicy = outcome;
-        execute(ctx, outcome, [], { body: completion, changed: false, raw: () => undefined }, true);
         finalResponses.set(ctx, completion);
+        try {
+          const outcome = await this.evaluator.evaluate(ctx, 'post', view(completion));
+          if (outcome.evaluated.length > 0) ctx.postPolicy = outcome;
+          execute(ctx, outcome, [], { body: completion, changed: false, raw: () => undefined }, true);
+        } catch (error) {
+          // The stream has been relayed: nothing can be refused any more.
+          this.logger.error(`post phase at the end of a stream failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
       },
     });
   }

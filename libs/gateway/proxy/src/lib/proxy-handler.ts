@@ -521,6 +521,12 @@ export class ProxyHandler {
       throw error;
     }
     const relay = new SseRelay(ctx.injectedUsage === true, buffer ? [] : transforms);
+    relay.on('error', (error: Error) => {
+      // A response stage's transform failed: the stream cannot go on.
+      this.logger.error({ err: error, request_id: ctx.requestId }, 'Relaying a stream failed');
+      stream.destroy();
+      if (!buffer) res.destroy();
+    });
     let failed = false;
     stream.on('error', (error: Error) => {
       failed = true;
@@ -543,7 +549,10 @@ export class ProxyHandler {
     });
     stream.pipe(relay);
     if (buffer) {
+      // Collecting the stream is waiting for the upstream: upstream time, not gateway overhead (proxy.md §16).
+      const collecting = process.hrtime.bigint();
       const collected = await collectStream(relay, res, stream);
+      ctx.upstreamMs += msSince(collecting);
       if (failed && ctx.error) throw ctx.error;
       return this.sendBuffered(ctx, res, upstream, collected, true);
     }

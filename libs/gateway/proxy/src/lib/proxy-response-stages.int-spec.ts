@@ -204,6 +204,23 @@ describe('ProxyHandler response stages and routing hooks', () => {
     expect(text.indexOf('"flushed"')).toBeLessThan(text.indexOf('stream_error'));
   });
 
+  it('streams: a transform that throws ends the client connection, and the gateway goes on', async () => {
+    up.queue.push(sse([{ choices: [{ index: 0, delta: { content: 'x' } }] }, '[DONE]']));
+    stage = {
+      name: 's',
+      onStream: () => ({
+        events: () => {
+          throw new Error('guard broke');
+        },
+        end: () => '',
+      }),
+    };
+    // The connection ends before or during the body (the headers may not have left yet).
+    await expect(post('/v1/chat/completions', { stream: true }).then((r) => r.text())).rejects.toThrow();
+    stage = { name: 'noop' };
+    expect((await post('/v1/x', {})).status).toBe(200);
+  });
+
   it('streams: "buffer" collects the whole stream and hands it to onResponse, then sends it with streaming headers', async () => {
     up.queue.push(
       sse([{ choices: [{ index: 0, delta: { content: 'a' } }] }, { choices: [{ index: 0, delta: { content: 'b' } }] }, '[DONE]']),

@@ -48,15 +48,17 @@ describe('ApprovalsClient', () => {
   it('streams approval events only, skipping malformed frames', async () => {
     const requested = { event_type: 'approval_requested', project_id: 'p', details: { approval_id: 'x1' } };
     const decided = { event_type: 'approval_decided', project_id: 'p', details: { approval_id: 'x1', decision: 'approved' } };
-    const open = jest.spyOn(TestBed.inject(SseClient), 'open').mockReturnValue(
-      of(
-        { event: 'approval_requested', data: JSON.stringify(requested) },
-        { event: 'audit', data: '[]' },
-        { event: 'approval_decided', data: '{not json' },
-        { event: 'approval_decided', data: JSON.stringify({ event_type: 'approval_decided', details: {} }) },
-        { event: 'approval_decided', data: JSON.stringify(decided) },
-      ),
-    );
+    const open = jest
+      .spyOn(TestBed.inject(SseClient), 'open')
+      .mockReturnValue(
+        of(
+          { event: 'approval_requested', data: JSON.stringify(requested) },
+          { event: 'audit', data: '[]' },
+          { event: 'approval_decided', data: '{not json' },
+          { event: 'approval_decided', data: JSON.stringify({ event_type: 'approval_decided', details: {} }) },
+          { event: 'approval_decided', data: JSON.stringify(decided) },
+        ),
+      );
     expect(await firstValueFrom(client.stream('p1').pipe(toArray()))).toEqual([requested, decided]);
     expect(open.mock.calls[0][0]).toBe('/api/v1/approvals/stream');
     expect(open.mock.calls[0][1]?.toString()).toBe('project_id=p1');

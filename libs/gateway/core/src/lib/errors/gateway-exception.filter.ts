@@ -15,7 +15,10 @@ export class GatewayExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const response = toErrorResponse(exception, request.id);
     if (response.unexpected) {
-      this.logger.error({ err: exception, request_id: request.id, method: request.method, url: request.routeOptions?.url }, 'Unhandled error');
+      this.logger.error(
+        { err: exception, request_id: request.id, method: request.method, url: request.routeOptions?.url },
+        'Unhandled error',
+      );
     }
     if (reply.sent) return;
     reply.status(response.status).headers(response.headers).header('cache-control', 'no-store').send(response.body);
