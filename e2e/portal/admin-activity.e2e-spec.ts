@@ -6,14 +6,13 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/admin-activity
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { animationsDone, expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 const CREDENTIAL_SECRET = 'sk-e2e-activity-never-shown-0123456789';
 
@@ -25,24 +24,9 @@ const pageErrors: string[] = [];
 const state: { tokenId?: string; tokenSecret?: string; credentialId?: string } = {};
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   gateway = await startGateway({ mode: 'embedded' });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -75,23 +59,6 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-async function animationsDone(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-}
-
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await animationsDone();
-  await page.waitForTimeout(250);
-  await animationsDone();
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
 }
 
 /** Presses Tab until the focused element's accessible label starts with `prefix` (at most 80 times). */
@@ -157,7 +124,7 @@ describe('Admin activity page in Chromium against the built gateway', () => {
     expect(await rows.count()).toBe(3);
     const cells = await rows.first().locator('td').allTextContents();
     expect(cells.map((c) => c.trim()).slice(1, 4)).toEqual(['Admin key', 'PATCH', 'token']);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     await screenshot('admin-activity-list');
   });
 
@@ -166,7 +133,7 @@ describe('Admin activity page in Chromium against the built gateway', () => {
     await page.keyboard.press('Enter');
     const sheet = page.getByRole('dialog');
     await sheet.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     expect(await sheet.locator('h2').textContent()).toContain(`PATCH token ${state.tokenId}`);
     expect((await sheet.getByTestId('diff-summary').textContent())?.trim()).toMatch(/^\d+ fields changed$/);
     const diff = await sheet
@@ -180,7 +147,7 @@ describe('Admin activity page in Chromium against the built gateway', () => {
     // Unchanged fields (the id, the upstream) stay hidden until asked for.
     expect(byField.has('id')).toBe(false);
     expect(diff.every((row) => row[3] === 'Changed')).toBe(true);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     await screenshot('admin-activity-diff');
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).not.toContain(CREDENTIAL_SECRET);

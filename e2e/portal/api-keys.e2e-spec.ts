@@ -5,14 +5,13 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/api-keys
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { animationsDone, expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = /^ak_live_[0-9a-f]{8}_[0-9a-f]{32}$/;
 
 let gateway: GatewayProcess | undefined;
@@ -24,16 +23,9 @@ const pageErrors: string[] = [];
 const state: { key?: string; id?: string } = {};
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   gateway = await startGateway({ mode: 'embedded' });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  context = await launchChromium(profileDir, { permissions: ['clipboard-read', 'clipboard-write'] });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -61,23 +53,6 @@ async function whoamiStatus(key: string): Promise<number> {
   return (await fetch(url('/api/v1/auth/whoami'), { headers: { authorization: `Bearer ${key}` } })).status;
 }
 
-async function animationsDone(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-}
-
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await animationsDone();
-  await page.waitForTimeout(250);
-  await animationsDone();
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-}
-
 /** Presses Tab until the focused element's accessible text is `label` (at most 60 times). */
 async function tabTo(label: string): Promise<void> {
   for (let i = 0; i < 60; i++) {
@@ -103,7 +78,7 @@ describe('API keys page in Chromium against the built gateway', () => {
     expect(await page.locator('h1').textContent()).toBe('API keys');
     expect(await page.title()).toBe('API keys · AIlink');
     await page.getByText('No API keys yet.').waitFor();
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('creates a key with the keyboard alone and shows it once with a copy button', async () => {
@@ -111,17 +86,17 @@ describe('API keys page in Chromium against the built gateway', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'New API key' });
     await dialog.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     await page.waitForFunction(() => document.activeElement?.getAttribute('formcontrolname') === 'name');
     await page.keyboard.type('e2e-automation');
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
 
     // Role: Admin, chosen from the keyboard.
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('formcontrolname'))).toBe('role');
     await page.keyboard.press('Enter');
     await page.getByRole('option', { name: 'Admin' }).waitFor();
-    await animationsDone();
+    await animationsDone(page);
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Enter');
     await page.getByRole('listbox').waitFor({ state: 'detached' });
@@ -136,12 +111,12 @@ describe('API keys page in Chromium against the built gateway', () => {
 
     const secretDialog = page.getByRole('dialog', { name: 'API key “e2e-automation” created' });
     await secretDialog.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     const key = await secretDialog.getByTestId('api-key-secret').inputValue();
     expect(key).toMatch(KEY);
     state.key = key;
     state.id = ((await response.json()) as { id: string }).id;
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
 
     await secretDialog.getByRole('button', { name: 'Copy' }).focus();
     await page.keyboard.press('Enter');
@@ -165,7 +140,7 @@ describe('API keys page in Chromium against the built gateway', () => {
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('alertdialog', { name: 'Revoke “e2e-automation”?' });
     await confirm.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     // Cancel has the focus: Tab once to the destructive button.
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
@@ -195,14 +170,14 @@ describe('API keys page in Chromium against the built gateway', () => {
     await page.getByRole('button', { name: 'Revoke spare-admin' }).focus();
     await page.keyboard.press('Enter');
     await page.getByRole('alertdialog').waitFor();
-    await animationsDone();
+    await animationsDone(page);
     const revoked = page.waitForResponse((r) => r.url().includes('/api/v1/auth/keys/') && r.request().method() === 'DELETE');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     expect((await revoked).status()).toBe(204);
     expect(await whoamiStatus(spare)).toBe(401);
     await page.getByText('API key “spare-admin” revoked.').waitFor();
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     expect(await page.getByRole('button', { name: 'Revoke spare-admin' }).count()).toBe(0);
     await page.getByText('Show revoked keys').click();
     expect((await page.getByRole('row', { name: /spare-admin/ }).textContent())?.replace(/\s+/g, ' ')).toContain('Revoked');

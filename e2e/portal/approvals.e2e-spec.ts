@@ -7,16 +7,15 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/approvals
  */
-import AxeBuilder from '@axe-core/playwright';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { MockUpstream } from '@ailink/testing';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { animationsDone, expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 
 let gateway: GatewayProcess | undefined;
@@ -28,25 +27,10 @@ const pageErrors: string[] = [];
 const state: { asyncSecret?: string; waitSecret?: string; idempotencyKey: string } = { idempotencyKey: `portal-${randomUUID()}` };
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   await upstream.start();
   gateway = await startGateway({ mode: 'embedded' });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -108,23 +92,6 @@ async function tokenRequiring(mode: 'wait' | 'async'): Promise<string> {
   return token.body.token_id;
 }
 
-async function animationsDone(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-}
-
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await animationsDone();
-  await page.waitForTimeout(250);
-  await animationsDone();
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-}
-
 /** Presses Tab until the focused element's accessible label starts with `prefix` (at most 80 times). */
 async function tabTo(prefix: string): Promise<void> {
   for (let i = 0; i < 80; i++) {
@@ -162,7 +129,7 @@ describe('Approvals inbox in Chromium against the built gateway', () => {
     expect(await page.title()).toBe('Approvals · AIlink');
     await page.getByTestId('approvals-empty').waitFor();
     expect(await page.getByTestId('approvals-empty').textContent()).toContain('Nothing is waiting for a decision.');
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('shows an agent’s request live, as it is held for approval', async () => {
@@ -181,7 +148,7 @@ describe('Approvals inbox in Chromium against the built gateway', () => {
     expect(await page.getByTestId('announcement').textContent()).toContain(
       'New approval request: POST /v1/chat/completions by refund-bot.',
     );
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     await screenshot('approvals-inbox');
   });
 
@@ -190,7 +157,7 @@ describe('Approvals inbox in Chromium against the built gateway', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     expect((await dialog.locator('h2').textContent())?.replace(/\s+/g, ' ').trim()).toBe('POST /v1/chat/completions');
     const preview = (await dialog.getByTestId('review-preview').textContent()) ?? '';
     expect(preview).toContain('Refund order 42 to [REDACTED_EMAIL]');
@@ -199,7 +166,7 @@ describe('Approvals inbox in Chromium against the built gateway', () => {
     expect(facts.map((f) => f.trim())).toContain('refund-bot');
     // Close has the focus first; the comment and the decision are reached from the keyboard.
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Close');
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     await screenshot('approvals-review');
     await dialog.getByLabel('Comment (optional)').focus();
     await page.keyboard.type('Refund under the limit');
@@ -241,6 +208,6 @@ describe('Approvals inbox in Chromium against the built gateway', () => {
     await page.waitForFunction(() => document.querySelectorAll('tr[mat-row]').length === 2);
     const statuses = await page.locator('tr[mat-row] td:nth-child(6)').allTextContents();
     expect(statuses.map((s) => s.trim())).toEqual(['Rejected', 'Approved']);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 });

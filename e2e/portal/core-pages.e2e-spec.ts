@@ -6,14 +6,13 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/core-pages
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { animationsDone, expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 
 const CREDENTIAL_NAME = 'openai-e2e';
@@ -31,26 +30,10 @@ const pageErrors: string[] = [];
 const state: { tokenSecret?: string; tokenId?: string } = {};
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   // Embedded mode (PGlite + in-process stores); 127.0.0.1 is allowed so a service may point at the gateway itself.
   gateway = await startGateway({ mode: 'embedded', env: { AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1' } });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir, { permissions: ['clipboard-read', 'clipboard-write'] });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -97,32 +80,7 @@ async function h1(): Promise<string> {
 }
 
 /** Waits until no finite animation or transition runs (dialogs fade in; axe must not measure half-faded colours). */
-async function animationsDone(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-}
-
 /** Fails on serious and critical violations, listing each rule and the offending elements. */
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await animationsDone();
-  // A snack bar opened by the last action may start its enter animation just after the check above;
-  // axe would then measure the contrast of a half-transparent label. Let it settle first.
-  await page.waitForTimeout(250);
-  await animationsDone();
-  await page.waitForFunction(() =>
-    Array.from(document.querySelectorAll('.mat-mdc-snack-bar-container, .mdc-snackbar__surface')).every(
-      (el) => getComputedStyle(el).opacity === '1',
-    ),
-  );
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-  expect(results.passes.length).toBeGreaterThan(0);
-}
-
 async function screenshot(name: string): Promise<void> {
   const file = join(ARTIFACTS, `${name}.png`);
   rmSync(file, { force: true });
@@ -161,7 +119,7 @@ describe('core pages in Chromium against the built gateway', () => {
   describe('Credentials', () => {
     it('has no serious accessibility violations (empty list)', async () => {
       await page.getByText('No credentials yet.').waitFor();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('creates a credential with the keyboard alone; the secret goes to the API and nowhere else', async () => {
@@ -170,12 +128,12 @@ describe('core pages in Chromium against the built gateway', () => {
       await page.keyboard.press('Enter');
       const dialog = page.getByRole('dialog', { name: 'New credential' });
       await dialog.waitFor();
-      await animationsDone();
+      await animationsDone(page);
       // Focus starts in the Name field.
       await page.waitForFunction(() => document.activeElement?.getAttribute('formcontrolname') === 'name');
       await page.keyboard.type(CREDENTIAL_NAME);
       await expect(dialog.getByText('Default for “openai”: bearer, header Authorization.').count()).resolves.toBe(1);
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
 
       const secret = dialog.getByLabel('Secret');
       expect(await secret.getAttribute('type')).toBe('password');
@@ -206,7 +164,7 @@ describe('core pages in Chromium against the built gateway', () => {
     });
 
     it('has no serious accessibility violations (with a row) and saves a screenshot', async () => {
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('credentials');
     });
   });
@@ -216,19 +174,19 @@ describe('core pages in Chromium against the built gateway', () => {
       await navigate('Tokens', '/tokens');
       expect(await h1()).toBe('Tokens');
       await page.getByText('No tokens yet.').waitFor();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('creates a token and shows its secret once, with a copy button', async () => {
       await page.getByRole('button', { name: 'New token' }).click();
       const dialog = page.getByRole('dialog', { name: 'New token' });
       await dialog.waitFor();
-      await animationsDone();
+      await animationsDone(page);
       await dialog.getByLabel('Name').fill(TOKEN_NAME);
       await dialog.getByLabel('Upstream URL').fill(gw().baseUrl);
       await dialog.getByRole('combobox', { name: 'Credential' }).click();
       await page.getByRole('option', { name: `${CREDENTIAL_NAME} (openai)` }).click();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/tokens') && r.request().method() === 'POST');
       await dialog.getByRole('button', { name: 'Create token' }).click();
       expect((await created).status()).toBe(201);
@@ -244,7 +202,7 @@ describe('core pages in Chromium against the built gateway', () => {
       await copy.click();
       await secretDialog.getByText('Copied to the clipboard.').waitFor();
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('token-secret');
 
       await secretDialog.getByRole('button', { name: 'I have saved the token' }).click();
@@ -277,7 +235,7 @@ describe('core pages in Chromium against the built gateway', () => {
       expect(await page.getByTestId('token-state').textContent()).toContain('Active');
       await page.getByLabel('Failure threshold').waitFor();
       expect(await page.getByLabel('Failure threshold').inputValue()).toBe('3');
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('refuses out-of-range circuit-breaker values in the form', async () => {
@@ -303,7 +261,7 @@ describe('core pages in Chromium against the built gateway', () => {
         half_open_max_requests: number;
       }>(`/tokens/${state.tokenId}/circuit-breaker`);
       expect(stored.body).toMatchObject({ enabled: true, failure_threshold: 5, recovery_cooldown_secs: 45, half_open_max_requests: 2 });
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('token-detail');
     });
   });
@@ -313,18 +271,18 @@ describe('core pages in Chromium against the built gateway', () => {
       await navigate('Services', '/services');
       expect(await h1()).toBe('Services');
       await page.getByText('No services yet.').waitFor();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('registers a service pointing at a local address allowed by AILINK_ALLOWED_PRIVATE_HOSTS', async () => {
       await page.getByRole('button', { name: 'New service' }).click();
       const dialog = page.getByRole('dialog', { name: 'New service' });
       await dialog.waitFor();
-      await animationsDone();
+      await animationsDone(page);
       await dialog.getByLabel('Name').fill(SERVICE_NAME);
       await dialog.getByLabel('Base URL').fill(gw().baseUrl);
       await dialog.getByLabel('Description (optional)').fill('The gateway itself');
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await dialog.getByRole('button', { name: 'Register service' }).click();
       await dialog.waitFor({ state: 'detached' });
       const row = page.getByTestId(`service-row-${SERVICE_NAME}`);
@@ -339,7 +297,7 @@ describe('core pages in Chromium against the built gateway', () => {
       await page.getByRole('button', { name: 'New service' }).click();
       const dialog = page.getByRole('dialog', { name: 'New service' });
       await dialog.waitFor();
-      await animationsDone();
+      await animationsDone(page);
       await dialog.getByLabel('Name').fill('metadata');
       await dialog.getByLabel('Base URL').fill('http://169.254.169.254/latest');
       const refused = page.waitForResponse((r) => r.url().endsWith('/api/v1/services') && r.request().method() === 'POST');
@@ -352,7 +310,7 @@ describe('core pages in Chromium against the built gateway', () => {
       const shown = (await alert.textContent())?.replace(/\s+/g, ' ') ?? '';
       expect(shown).toContain(envelope.error.message);
       for (const problem of envelope.error.details?.errors ?? []) expect(shown).toContain(problem.message);
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('service-ssrf');
       await dialog.getByRole('button', { name: 'Cancel' }).click();
       await dialog.waitFor({ state: 'detached' });
@@ -366,7 +324,7 @@ describe('core pages in Chromium against the built gateway', () => {
       expect(await h1()).toBe('Audit log');
       expect(await page.title()).toBe('Audit log · AIlink');
       await page.getByRole('table', { name: 'Audit records' }).waitFor();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     });
 
     it('filters are applied with the keyboard and sent to the API', async () => {
@@ -395,7 +353,7 @@ describe('core pages in Chromium against the built gateway', () => {
       }
       await firstRow.waitFor();
       expect((await firstRow.textContent())?.replace(/\s+/g, ' ')).toContain(`/v1/proxy/services/${SERVICE_NAME}/healthz`);
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('audit');
 
       await firstRow.locator('td button').first().click();
@@ -403,7 +361,7 @@ describe('core pages in Chromium against the built gateway', () => {
       await sheet.getByTestId('audit-facts').waitFor();
       expect(await sheet.getByTestId('audit-facts').textContent()).toContain(state.tokenId ?? '?');
       expect(await everythingThePageHolds()).not.toContain(state.tokenSecret ?? '?');
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
       await screenshot('audit-detail');
       await page.keyboard.press('Escape');
       await sheet.waitFor({ state: 'detached' });

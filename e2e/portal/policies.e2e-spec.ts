@@ -5,14 +5,13 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/policies
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const POLICY_NAME = 'e2e-guard';
 
 let gateway: GatewayProcess | undefined;
@@ -22,24 +21,9 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   gateway = await startGateway({ mode: 'embedded' });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -69,18 +53,6 @@ async function h1(): Promise<string> {
 }
 
 /** Fails on serious and critical violations, once animations have settled. */
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-  await page.waitForTimeout(250);
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-}
-
 describe('Policies page in Chromium against the built gateway', () => {
   it('signs in and opens Policies from the navigation', async () => {
     await page.goto(`${gw().baseUrl}/policies`);
@@ -94,7 +66,7 @@ describe('Policies page in Chromium against the built gateway', () => {
     expect(await page.getByRole('navigation', { name: 'Product areas' }).getByRole('link', { name: 'Policies', exact: true }).count()).toBe(
       1,
     );
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('creates a policy with the keyboard, in shadow mode', async () => {
@@ -111,7 +83,7 @@ describe('Policies page in Chromium against the built gateway', () => {
     expect(await page.getByRole('radio', { name: 'Shadow' }).getAttribute('aria-checked')).toBe('true');
     const rules = page.getByLabel('Rules (JSON array)');
     await rules.fill(JSON.stringify([{ when: { field: 'request.method', op: 'eq', value: 'POST' }, then: { action: 'deny' } }], null, 2));
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/policies') && r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Create policy' }).focus();
     await page.keyboard.press('Enter');
@@ -124,7 +96,7 @@ describe('Policies page in Chromium against the built gateway', () => {
     await page.getByTestId('policy-mode').getByText('shadow · version 1').waitFor();
     await page.getByTestId('versions').waitFor();
     await page.getByTestId('shadow-summary').waitFor();
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('shows the gateway’s validation error for a bad policy at its JSON path and line', async () => {
@@ -150,7 +122,7 @@ describe('Policies page in Chromium against the built gateway', () => {
     await problem.getByRole('button').click();
     expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
     expect(page.url()).toMatch(/\/policies\/new$/);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('lists the created policy', async () => {

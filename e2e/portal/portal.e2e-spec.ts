@@ -5,14 +5,13 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal
  */
-import AxeBuilder from '@axe-core/playwright';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 const OVERVIEW_SCREENSHOT = join(ARTIFACTS, 'overview.png');
 
@@ -23,25 +22,10 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   // Embedded mode (PGlite + in-process stores): the portal test needs no external PostgreSQL or Redis.
   gateway = await startGateway({ mode: 'embedded' });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -91,15 +75,6 @@ async function text(testId: string): Promise<string> {
 }
 
 /** Fails on serious and critical violations, listing each rule and the offending elements. */
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-  expect(results.passes.length).toBeGreaterThan(0); // axe really ran against the page
-}
-
 /** Presses Tab (or Shift+Tab) until the focused element's text is `label`; fails after `max` presses. */
 async function tabTo(label: string, { backwards = false, max = 40 } = {}): Promise<void> {
   for (let i = 0; i < max; i++) {
@@ -144,7 +119,7 @@ describe('portal in Chromium against the built gateway', () => {
   });
 
   it('login page has no serious or critical accessibility violations', async () => {
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it("a wrong key shows the API's error message and stays on the login page", async () => {
@@ -192,7 +167,7 @@ describe('portal in Chromium against the built gateway', () => {
   });
 
   it('overview page has no serious or critical accessibility violations', async () => {
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('saves a full-page screenshot of the overview', async () => {

@@ -8,15 +8,14 @@
  *   TEST_DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/ailink_test_spendui_e2e \
  *     npx jest -c e2e/jest.config.cts e2e/portal/spend --runInBand
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { MockUpstream } from '@ailink/testing';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { expectNoSeriousA11yViolations as expectAccessible, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, 'artifacts');
 const TOKEN_NAME = 'spend-ui-e2e';
 const SESSION_ID = 'e2e-session-1';
@@ -66,7 +65,6 @@ async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, t
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   await upstream.start();
   gateway = await startGateway({ env: { AILINK_ALLOWED_PRIVATE_HOSTS: '127.0.0.1', AILINK_SPEND_FLUSH_MS: '500' } });
 
@@ -88,21 +86,7 @@ beforeAll(async () => {
 
   mkdirSync(ARTIFACTS, { recursive: true });
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -142,15 +126,7 @@ async function expectNoSeriousA11yViolations(): Promise<void> {
       .catch(() => undefined);
     await snackBar.waitFor({ state: 'detached' });
   }
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-  await page.waitForTimeout(250);
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
+  await expectAccessible(page);
 }
 
 async function screenshot(name: string): Promise<void> {

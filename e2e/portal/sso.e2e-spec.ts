@@ -6,15 +6,14 @@
  *   npx nx run-many -t build -p gateway portal
  *   npx jest -c e2e/jest.config.cts e2e/portal/sso
  */
-import AxeBuilder from '@axe-core/playwright';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { freePort, startTestIdp, type TestIdp } from '@ailink/testing';
 import { startGateway, type GatewayProcess } from '../support/gateway';
+import { animationsDone, expectNoSeriousA11yViolations, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CLIENT_ID = 'ailink-portal-e2e';
 const CLIENT_SECRET = 'portal-e2e-client-secret';
 const PROVIDER_NAME = 'Local IdP';
@@ -46,7 +45,6 @@ async function adminApi(method: string, path: string, body?: unknown): Promise<{
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}`;
   idp = await startTestIdp({
@@ -70,21 +68,7 @@ beforeAll(async () => {
   if (created.status !== 201) throw new Error(`creating the provider failed: ${created.status} ${JSON.stringify(created.json)}`);
 
   profileDir = mkdtempSync(join(tmpdir(), 'ailink-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  context = await launchChromium(profileDir);
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15000);
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -101,23 +85,6 @@ afterAll(async () => {
 afterEach(() => {
   expect(pageErrors).toEqual([]);
 });
-
-async function animationsDone(): Promise<void> {
-  await page.waitForFunction(() =>
-    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
-  );
-}
-
-async function expectNoSeriousA11yViolations(): Promise<void> {
-  await animationsDone();
-  await page.waitForTimeout(250);
-  await animationsDone();
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
-  expect(serious).toEqual([]);
-}
 
 /** Presses Tab until the focused element's accessible text is `label` (at most 40 times). */
 async function tabTo(label: string): Promise<void> {
@@ -154,7 +121,7 @@ describe('portal single sign-on through a local OIDC provider', () => {
     const link = page.getByRole('link', { name: `Sign in with ${PROVIDER_NAME}` });
     await link.waitFor();
     expect(await link.getAttribute('href')).toMatch(/^\/api\/v1\/auth\/sso\/[0-9a-f-]{36}\/login\?redirect=%2F$/);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 
   it('signs an admin-group user in with the keyboard, landing on the requested page with the Admin role', async () => {
@@ -180,7 +147,7 @@ describe('portal single sign-on through a local OIDC provider', () => {
       await nav.getByRole('link', { name: label, exact: true }).click();
       await page.waitForURL((u) => u.pathname === path);
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-      await expectNoSeriousA11yViolations();
+      await expectNoSeriousA11yViolations(page);
     }
     // Ada herself appears among the users, linked to the provider.
     await nav.getByRole('link', { name: 'Users', exact: true }).click();
@@ -199,10 +166,10 @@ describe('portal single sign-on through a local OIDC provider', () => {
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'New team' });
     await dialog.waitFor();
-    await animationsDone();
+    await animationsDone(page);
     await page.waitForFunction(() => document.activeElement?.getAttribute('formcontrolname') === 'name');
     await page.keyboard.type('Research');
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
     const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/teams') && r.request().method() === 'POST');
     await tabTo('Create team');
     await page.keyboard.press('Enter');
@@ -245,6 +212,6 @@ describe('portal single sign-on through a local OIDC provider', () => {
     expect({ status: answer.status, code: answer.body.error.code }).toEqual({ status: 403, code: 'forbidden' });
     // Reading is allowed.
     expect(await page.evaluate(async () => (await fetch('/api/v1/tokens')).status)).toBe(200);
-    await expectNoSeriousA11yViolations();
+    await expectNoSeriousA11yViolations(page);
   });
 });
