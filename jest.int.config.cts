@@ -16,4 +16,5 @@ module.exports = {
   globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
   testTimeout: 30000,
   maxWorkers: 2,
+  workerIdleMemoryLimit: '1GB',
 };

@@ -42,7 +42,9 @@ const steps = [
     cmd: 'npx tsc -p apps/gateway/tsconfig.app.json --noEmit && npx tsc -p tsconfig.test.json --noEmit && npx tsc -p libs/portal/data-access/tsconfig.lib.json --noEmit',
   },
   { name: 'build', kind: 'check', cmd: 'npx nx run-many -t build -p gateway portal --output-style=static' },
-  { name: 'unit', kind: 'jest', cmd: 'npx jest -c jest.config.ts --ci --silent' },
+  // Two worker processes, each recycled past 1 GiB: run in band, ~1,200 specs (Angular TestBed
+  // included) outgrow a single heap.
+  { name: 'unit', kind: 'jest', cmd: 'npx jest -c jest.config.ts --ci --silent --maxWorkers=2 --workerIdleMemoryLimit=1GB' },
   { name: 'integration', kind: 'jest', cmd: 'npx jest -c jest.int.config.cts --ci', env: vmModules },
   { name: 'e2e', kind: 'jest', cmd: 'npx jest -c e2e/jest.config.cts --ci --runInBand' },
 ].filter((s) => only.length === 0 || only.includes(s.name));
