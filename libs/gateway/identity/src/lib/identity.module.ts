@@ -28,7 +28,6 @@ import { CookieSessionAuthenticator } from './sso/portal-session.authenticator';
 import { PortalSessions } from './sso/portal-sessions';
 import { SsoController } from './sso/sso.controller';
 import { SsoService } from './sso/sso.service';
-import { SsoPassport } from './sso/ailink-oidc.strategy';
 import { TeamsController } from './teams/teams.controller';
 import { TeamsRepository } from './teams/teams.repository';
 import { TeamsService } from './teams/teams.service';
@@ -87,7 +86,6 @@ import { UsersService } from './users/users.service';
     PortalSessions,
     CookieSessionAuthenticator,
     SsoService,
-    SsoPassport,
     TeamAuditSnapshot,
     ModelAccessGroupAuditSnapshot,
     OidcProviderAuditSnapshot,
