@@ -29,7 +29,7 @@ import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext } from '@ailink/gateway-proxy';
 import { RedisKeyValueStore, RedisModule } from '@ailink/gateway-redis';
 import { ALL_MIGRATIONS } from '@ailink/migrations';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL } from '@ailink/testing';
 import { AuditHook } from './audit.hook';
 import { AuditMetrics } from './audit.metrics';
 import { AuditModule } from './audit.module';
@@ -77,7 +77,7 @@ async function startApp(keyPrefix: string): Promise<NestFastifyApplication> {
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'audit-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'cd'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-audit-int-')),
       AILINK_AUDIT_FLUSH_MS: '30',
       AILINK_ACCESS_LOG: 'false',

@@ -18,7 +18,7 @@ import {
   type ProxyToken,
 } from '@ailink/gateway-proxy';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL } from '@ailink/testing';
 import { AuditHook } from './audit.hook';
 import { AuditModule } from './audit.module';
 import { AuditWriter } from './audit.writer';
@@ -135,7 +135,7 @@ describe('AuditHook behind the proxy handler', () => {
         AILINK_REDIS_KEY_PREFIX: `t:audithook:${randomUUID().slice(0, 8)}:`,
         AILINK_MIGRATE_ON_START: 'false',
         AILINK_ADMIN_KEY: 'audit-hook-admin-key-0123456789',
-        AILINK_MASTER_KEY: 'ab'.repeat(32),
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
         AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-audit-hook-')),
         AILINK_AUDIT_FLUSH_MS: '60000',
       },

@@ -10,7 +10,7 @@ import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { CoreModule, GatewayExceptionFilter, createValidationPipe, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { PolicyVersionEntity } from './entities/policy-version.entity';
 import { PolicyEntity } from './entities/policy.entity';
 import { PoliciesModule } from './policies.module';
@@ -56,7 +56,7 @@ describe('policy routes over HTTP', () => {
         AILINK_REDIS_KEY_PREFIX: keyPrefix,
         AILINK_MIGRATE_ON_START: 'false',
         AILINK_ADMIN_KEY: 'policies-http-admin-key-0123456789',
-        AILINK_MASTER_KEY: 'ef'.repeat(32),
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
         AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-policies-http-')),
       },
       { version: '0.0.0-test', defaultPortalDir: '/nonexistent' },

@@ -10,7 +10,7 @@ import { CoreModule, ErrorCode, GatewayError, loadConfig, type Principal } from 
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext } from '@ailink/gateway-proxy';
 import { KeyValueStore, RedisModule, resourceKey, resourceVersionKey } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { PolicyVersionEntity } from './entities/policy-version.entity';
 import { PolicyEntity } from './entities/policy.entity';
 import { PoliciesModule } from './policies.module';
@@ -42,7 +42,7 @@ async function startInstance(keyPrefix: string): Promise<Instance> {
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'policies-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'cd'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-policies-int-')),
       // A long L1 TTL: only invalidation messages can make an instance see a change in time.
       AILINK_L1_TTL_MS: '600000',

@@ -11,7 +11,7 @@ import type { ShadowViolation } from '@ailink/shared-contracts';
 import { CoreModule, GatewayExceptionFilter, createValidationPipe, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { PolicyVersionEntity } from './entities/policy-version.entity';
 import { PolicyEntity } from './entities/policy.entity';
 import { PoliciesModule } from './policies.module';
@@ -90,7 +90,7 @@ describe('policy shadow report', () => {
         AILINK_REDIS_KEY_PREFIX: keyPrefix,
         AILINK_MIGRATE_ON_START: 'false',
         AILINK_ADMIN_KEY: 'policies-shadow-admin-key-0123456789',
-        AILINK_MASTER_KEY: 'ef'.repeat(32),
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
         AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-policies-shadow-')),
       },
       { version: '0.0.0-test', defaultPortalDir: '/nonexistent' },

@@ -10,7 +10,7 @@ import { DEFAULT_ORG_ID, DEFAULT_PROJECT_ID } from '@ailink/shared-contracts';
 import { CoreModule, ErrorCode, GatewayError, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule, ProjectScope } from '@ailink/gateway-database';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { PROJECTS_ENTITIES, ProjectsModule } from './projects.module';
 import { OrganizationsService } from './organizations.service';
 import { ProjectsService } from './projects.service';
@@ -76,7 +76,7 @@ describe('organizations and projects (PostgreSQL)', () => {
         AILINK_REDIS_KEY_PREFIX: keyPrefix,
         AILINK_MIGRATE_ON_START: 'false',
         AILINK_ADMIN_KEY: 'projects-int-admin-key-0123456789',
-        AILINK_MASTER_KEY: 'cd'.repeat(32),
+        AILINK_MASTER_KEY: TEST_MASTER_KEY,
         AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-projects-int-')),
       },
       { version: '0.0.0-test', defaultPortalDir: '/nonexistent' },

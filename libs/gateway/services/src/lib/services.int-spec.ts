@@ -10,7 +10,11 @@ import { CoreModule, GatewayError, loadConfig, type Principal } from '@ailink/ga
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext } from '@ailink/gateway-proxy';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { kekIdOf } from '@ailink/gateway-vault';
+
+/** Rows sealed under the shared test key, so a gateway booting on the same database meanwhile accepts them. */
+const SHARED_KEK_ID = kekIdOf(Buffer.from(TEST_MASTER_KEY, 'hex'));
 import { ServiceEntity } from './entities/service.entity';
 import { ResolveServiceStage } from './resolve-service.stage';
 import { ServicesModule } from './services.module';
@@ -43,7 +47,7 @@ async function startInstance(keyPrefix: string): Promise<Instance> {
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'services-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'ef'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-services-int-')),
       AILINK_L1_TTL_MS: '600000',
       // Exempt the loopback address the tests' local upstreams use, and one private /24.
@@ -134,8 +138,8 @@ describe('services (PostgreSQL + Redis, two gateway instances)', () => {
   async function insertCredential(projectId: string): Promise<string> {
     const rows: { id: string }[] = await a.dataSource.query(
       `INSERT INTO credentials (project_id, name, provider, injection_mode, encrypted_dek, dek_nonce, encrypted_secret, secret_nonce, kek_id)
-       VALUES ($1, 'svc-cred', 'generic', 'bearer', '\\x00', '\\x00', '\\x00', '\\x00', 'test') RETURNING id`,
-      [projectId],
+       VALUES ($1, 'svc-cred', 'generic', 'bearer', '\\x00', '\\x00', '\\x00', '\\x00', $2) RETURNING id`,
+      [projectId, SHARED_KEK_ID],
     );
     const [row] = rows;
     if (!row) throw new Error('credential insert returned nothing');

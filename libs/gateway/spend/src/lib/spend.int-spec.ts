@@ -12,7 +12,7 @@ import { ProxyContext, type ProxyToken } from '@ailink/gateway-proxy';
 import { CacheInvalidationBus, KeyValueStore, RedisModule } from '@ailink/gateway-redis';
 import { EventBus } from '@ailink/gateway-events';
 import type { GatewayEvent } from '@ailink/shared-contracts';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, TcpProxy, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, TcpProxy, deleteRedisPrefix } from '@ailink/testing';
 import { PricingService } from './pricing/pricing.service';
 import { SpendFlusher } from './spend-flusher';
 import { SpendLedger } from './spend-ledger';
@@ -59,7 +59,7 @@ async function startInstance(keyPrefix: string, env: Record<string, string> = {}
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'spend-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'ab'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-spend-int-')),
       // Long L1 TTL: whatever a test sees change, it sees through invalidation, not expiry.
       AILINK_L1_TTL_MS: '600000',

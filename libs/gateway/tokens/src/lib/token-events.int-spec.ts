@@ -11,7 +11,7 @@ import { CoreModule, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { EventBus, type EventOrigin } from '@ailink/gateway-events';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { TokenEntity } from './entities/token.entity';
 import { TokensModule } from './tokens.module';
 import { TokensService } from './tokens.service';
@@ -44,7 +44,7 @@ async function startInstance(keyPrefix: string): Promise<Instance> {
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'token-events-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'cd'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-token-events-')),
     },
     { version: '0.0.0-test', defaultPortalDir: '/nonexistent' },

@@ -10,7 +10,11 @@ import { CoreModule, GatewayError, loadConfig, toErrorResponse, type Principal }
 import { DatabaseModule } from '@ailink/gateway-database';
 import { ProxyContext, type ProxyRoute } from '@ailink/gateway-proxy';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { kekIdOf } from '@ailink/gateway-vault';
+
+/** Rows sealed under the shared test key, so a gateway booting on the same database meanwhile accepts them. */
+const SHARED_KEK_ID = kekIdOf(Buffer.from(TEST_MASTER_KEY, 'hex'));
 import { TokenEntity } from './entities/token.entity';
 import { ResolveTokenStage } from './resolve-token.stage';
 import { sha256Hex } from './token-secret';
@@ -49,7 +53,7 @@ async function startInstance(keyPrefix: string, env: Record<string, string> = {}
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'tokens-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'cd'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-tokens-int-')),
       // Long L1 TTL: whatever a test sees change, it sees through invalidation, not expiry.
       AILINK_L1_TTL_MS: '600000',
@@ -144,8 +148,8 @@ describe('tokens (PostgreSQL + Redis, two gateway instances)', () => {
   async function insertCredential(projectId: string, name: string, active = true): Promise<string> {
     const rows: { id: string }[] = await a.dataSource.query(
       `INSERT INTO credentials (project_id, name, provider, injection_mode, encrypted_dek, dek_nonce, encrypted_secret, secret_nonce, kek_id, is_active)
-       VALUES ($1, $2, 'openai', 'bearer', '\\x00', '\\x00', '\\x00', '\\x00', 'test', $3) RETURNING id`,
-      [projectId, name, active],
+       VALUES ($1, $2, 'openai', 'bearer', '\\x00', '\\x00', '\\x00', '\\x00', $4, $3) RETURNING id`,
+      [projectId, name, active, SHARED_KEK_ID],
     );
     const [row] = rows;
     if (!row) throw new Error('credential insert returned nothing');

@@ -11,7 +11,7 @@ import { READ_SCOPES, type CreateApiKeyRequest } from '@ailink/shared-contracts'
 import { CoreModule, ErrorCode, GatewayError, METRICS_REGISTRY, loadConfig, type Principal } from '@ailink/gateway-core';
 import { DatabaseModule } from '@ailink/gateway-database';
 import { RedisModule } from '@ailink/gateway-redis';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
+import { TEST_DATABASE_URL, TEST_MASTER_KEY, TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { AuthModule } from '../auth.module';
 import { ApiKeyEntity } from '../entities/api-key.entity';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
@@ -41,7 +41,7 @@ async function startInstance(keyPrefix: string): Promise<Instance> {
       AILINK_REDIS_KEY_PREFIX: keyPrefix,
       AILINK_MIGRATE_ON_START: 'false',
       AILINK_ADMIN_KEY: 'apikeys-int-admin-key-0123456789',
-      AILINK_MASTER_KEY: 'cd'.repeat(32),
+      AILINK_MASTER_KEY: TEST_MASTER_KEY,
       AILINK_DATA_DIR: mkdtempSync(join(tmpdir(), 'ailink-apikeys-int-')),
       // Long L1 TTL: whatever a test sees change, it sees through invalidation, not expiry.
       AILINK_L1_TTL_MS: '600000',
