@@ -28,6 +28,7 @@ import { CookieSessionAuthenticator } from './sso/portal-session.authenticator';
 import { PortalSessions } from './sso/portal-sessions';
 import { SsoController } from './sso/sso.controller';
 import { SsoService } from './sso/sso.service';
+import { SsoPassport } from './sso/ailink-oidc.strategy';
 import { TeamsController } from './teams/teams.controller';
 import { TeamsRepository } from './teams/teams.repository';
 import { TeamsService } from './teams/teams.service';
@@ -86,6 +87,7 @@ import { UsersService } from './users/users.service';
     PortalSessions,
     CookieSessionAuthenticator,
     SsoService,
+    SsoPassport,
     TeamAuditSnapshot,
     ModelAccessGroupAuditSnapshot,
     OidcProviderAuditSnapshot,

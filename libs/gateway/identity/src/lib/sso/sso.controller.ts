@@ -1,5 +1,5 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiFoundResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiFoundResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PORTAL_SESSION_COOKIE, type PortalSessionResponse, type RoleName, type SsoProviderSummary } from '@ailink/shared-contracts';
 import {
@@ -13,10 +13,10 @@ import {
   type Role,
 } from '@ailink/gateway-core';
 import { OidcProvidersService } from '../oidc/oidc-providers.service';
+import { runSsoStrategy, SsoPassport, type SsoOutcome } from './ailink-oidc.strategy';
 import { clearedCookie, readCookie, sessionCookie } from './cookies';
 import { CookieSessionAuthenticator } from './portal-session.authenticator';
 import { PortalSessions } from './portal-sessions';
-import { SsoService } from './sso.service';
 
 const ROLE_NAMES: Record<Role, RoleName> = { superadmin: 'SuperAdmin', admin: 'Admin', member: 'Member', readonly: 'ReadOnly' };
 
@@ -30,7 +30,7 @@ const ROLE_NAMES: Record<Role, RoleName> = { superadmin: 'SuperAdmin', admin: 'A
 export class SsoController {
   constructor(
     private readonly config: AppConfig,
-    private readonly sso: SsoService,
+    private readonly passport: SsoPassport,
     private readonly providers: OidcProvidersService,
     private readonly sessions: PortalSessions,
     private readonly sessionAuth: CookieSessionAuthenticator,
@@ -48,23 +48,28 @@ export class SsoController {
   @Public()
   @ApiOperation({ summary: 'Authorization-code callback: sets the ailink_session cookie and redirects to the portal' })
   @ApiFoundResponse({ description: 'To the portal path; errors to /login?error=' })
-  async callback(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const q = request.url.indexOf('?');
-    const result = await this.sso.callback(query, q >= 0 ? request.url.slice(q) : '');
-    if (typeof result === 'string') return this.redirect(reply, result);
+  async callback(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const outcome = await this.authenticate(request);
+    if ('redirect' in outcome) return this.redirect(reply, outcome.redirect);
     reply.header(
       'set-cookie',
-      sessionCookie(PORTAL_SESSION_COOKIE, result.sessionId, { maxAgeSecs: this.config.portalSessionTtlSecs, secure: this.secureCookies }),
+      sessionCookie(PORTAL_SESSION_COOKIE, outcome.signIn.sessionId, {
+        maxAgeSecs: this.config.portalSessionTtlSecs,
+        secure: this.secureCookies,
+      }),
     );
-    return this.redirect(reply, result.redirect);
+    return this.redirect(reply, outcome.signIn.redirect);
   }
 
   @Get('sso/:provider_id/login')
   @Public()
   @ApiOperation({ summary: 'Start an SSO login (authorization code + PKCE); `redirect` is the portal path to land on' })
+  @ApiParam({ name: 'provider_id', type: String })
+  @ApiQuery({ name: 'redirect', type: String, required: false })
   @ApiFoundResponse({ description: 'To the provider’s authorization endpoint' })
-  async login(@Param('provider_id') providerId: string, @Query('redirect') redirect: unknown, @Res() reply: FastifyReply): Promise<void> {
-    return this.redirect(reply, await this.sso.login(providerId, redirect));
+  async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const outcome = await this.authenticate(request);
+    return this.redirect(reply, 'redirect' in outcome ? outcome.redirect : outcome.signIn.redirect);
   }
 
   @Get('session')
@@ -106,6 +111,15 @@ export class SsoController {
 
   private get secureCookies(): boolean {
     return this.config.isProduction || this.config.publicUrl.startsWith('https:');
+  }
+
+  /** Login and callback run through passport's `ailink-oidc` strategy (openid-client stays inside SsoService). */
+  private authenticate(request: FastifyRequest): Promise<SsoOutcome> {
+    return runSsoStrategy(this.passport.authenticator, {
+      params: (request.params ?? {}) as Record<string, string | undefined>,
+      query: (request.query ?? {}) as Record<string, unknown>,
+      url: request.url,
+    });
   }
 
   private redirect(reply: FastifyReply, location: string): void {
