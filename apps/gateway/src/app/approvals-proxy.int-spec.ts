@@ -22,6 +22,8 @@ describe('approvals in the proxy (two instances)', () => {
   const upstream = new MockUpstream();
   const orgId = randomUUID();
   const projectId = randomUUID();
+  /** A project whose hard budget is 0: every priced request is over it. */
+  const brokeProjectId = randomUUID();
   let a: NestFastifyApplication;
   let b: NestFastifyApplication;
   let ds: DataSource;
@@ -48,10 +50,14 @@ describe('approvals in the proxy (two instances)', () => {
     inject(app, method, `/${API_PREFIX}${path}`, { 'x-admin-key': ADMIN_KEY }, body);
 
   /** A token whose only policy requires approval with these parameters. */
-  async function tokenRequiring(params: Record<string, unknown>, logLevel = 1): Promise<{ id: string; secret: string; policy: string }> {
+  async function tokenRequiring(
+    params: Record<string, unknown>,
+    logLevel = 1,
+    project = projectId,
+  ): Promise<{ id: string; secret: string; policy: string }> {
     const policy = await admin(a, 'POST', '/policies', {
       name: `hitl-${randomUUID()}`,
-      project_id: projectId,
+      project_id: project,
       rules: [
         { when: { field: 'request.path', op: 'ends_with', value: '/chat/completions' }, then: { action: 'require_approval', ...params } },
       ],
@@ -60,7 +66,7 @@ describe('approvals in the proxy (two instances)', () => {
     const token = await admin(a, 'POST', '/tokens', {
       name: `hitl-${randomUUID()}`,
       upstream_url: `${upstream.url}/v1`,
-      project_id: projectId,
+      project_id: project,
       policy_ids: [policy.json.id],
       log_level: logLevel,
     });
@@ -128,6 +134,7 @@ describe('approvals in the proxy (two instances)', () => {
     ds = a.get(DataSource);
     await ds.query(`INSERT INTO organizations (id, name) VALUES ($1, 'approvals-proxy')`, [orgId]);
     await ds.query(`INSERT INTO projects (id, org_id, name) VALUES ($1, $2, 'approvals-proxy')`, [projectId, orgId]);
+    await ds.query(`INSERT INTO projects (id, org_id, name) VALUES ($1, $2, 'approvals-broke')`, [brokeProjectId, orgId]);
   }, 60_000);
 
   afterAll(async () => {
@@ -294,6 +301,42 @@ describe('approvals in the proxy (two instances)', () => {
     } finally {
       abort.abort();
     }
+  });
+
+  it('checks spend before asking: a cap already reached answers 402 and requests no approval', async () => {
+    const budget = await admin(a, 'PUT', `/projects/${brokeProjectId}/budget`, { hard_cap_usd: 0, reset_period: 'daily' });
+    expect(budget.status).toBe(200);
+    const token = await tokenRequiring({ mode: 'async', timeout: '1h' }, 1, brokeProjectId);
+    for (const app of [a, b]) {
+      const response = await chat(app, token.secret, 'cannot-pay');
+      expect(response.status).toBe(402);
+      expect(response.json.error).toMatchObject({
+        code: 'spend_cap_reached',
+        details: { scope: 'project', period: 'daily', limit_usd: 0 },
+      });
+      expect(response.headers['x-ailink-approval-id']).toBeUndefined();
+    }
+    expect(await ds.query('SELECT 1 FROM approval_requests WHERE token_id = $1', [token.id])).toEqual([]);
+    expect(forwarded('cannot-pay')).toBe(0);
+  });
+
+  it('guards the session before asking: a paused session is refused, not sent for approval again', async () => {
+    const token = await tokenRequiring({ mode: 'async', timeout: '1h' });
+    const session = { 'x-session-id': `sess-${randomUUID()}`, 'x-ailink-idempotency-key': `job-${randomUUID()}` };
+    const first = await chat(a, token.secret, 'paused-session', session);
+    expect(first.status).toBe(202);
+    const deadline = Date.now() + 5000;
+    let paused = await admin(a, 'PATCH', `/sessions/${session['x-session-id']}/status?project_id=${projectId}`, { status: 'paused' });
+    while (paused.status === 404 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+      paused = await admin(a, 'PATCH', `/sessions/${session['x-session-id']}/status?project_id=${projectId}`, { status: 'paused' });
+    }
+    expect(paused.status).toBe(200);
+    const again = await chat(b, token.secret, 'paused-session', session);
+    expect(again.status).toBe(403);
+    expect(again.json.error.code).toBe('policy_denied');
+    expect(again.headers['x-ailink-approval-id']).toBeUndefined();
+    expect(forwarded('paused-session')).toBe(0);
   });
 
   it('does not create approvals for tokens whose policies require none', async () => {

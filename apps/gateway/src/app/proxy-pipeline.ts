@@ -3,7 +3,7 @@ import { ResolveTokenStage } from '@ailink/gateway-tokens';
 import { ResolveServiceStage } from '@ailink/gateway-services';
 import { InjectCredentialStage } from '@ailink/gateway-credentials';
 import { AuditHook } from '@ailink/gateway-audit';
-import { SpendSettleHook, SpendStage } from '@ailink/gateway-spend';
+import { SpendGuardStage, SpendSettleHook, SpendStage } from '@ailink/gateway-spend';
 import { PolicyActionsStage, PolicyAsyncHook, PolicyEvaluateStage, PolicyResponseStage } from '@ailink/gateway-policy';
 import { ClientIpStage, RateLimitStage } from '@ailink/gateway-rate-limit';
 import { ModelAccessStage } from '@ailink/gateway-identity';
@@ -14,7 +14,8 @@ import { ApprovalConsumeStage, ApprovalStage } from '@ailink/gateway-approvals';
  *   stages:        resolve token → resolve service → client ip (trusted proxies) → policy evaluate (steps 5–6: conditions
  *                  on the request as it arrived) → rate limit (step 7: every fired and default limit plus usage counters in
  *                  one Lua call) → policy actions (step 8: deny, log, tag, throttle, …) → model access (step 9: token,
- *                  access groups, team) → human approval (step 11: wait or 202) → spend reservation (step 15)
+ *                  access groups, team) → spend guard (step 10: session guard; before an approval, the spend
+ *                  pre-check, 402 on a cap already reached) → human approval (step 11: wait or 202) → spend reservation (step 15)
  *                  → approval consumption (step 16)
  *                  → (guardrails, …: later issues)
  *   attemptStages: after each attempt's target selection: inject the credential
@@ -32,6 +33,7 @@ export const PROXY_PIPELINE: ProxyPipelineDefinition = {
     RateLimitStage,
     PolicyActionsStage,
     ModelAccessStage,
+    SpendGuardStage,
     ApprovalStage,
     SpendStage,
     ApprovalConsumeStage,

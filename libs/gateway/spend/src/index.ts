@@ -1,5 +1,6 @@
 export { SpendModule, SPEND_ENTITIES } from './lib/spend.module';
 export { SpendStage, remainingHeader, remainingValue } from './lib/spend.stage';
+export { SpendGuardStage } from './lib/spend-guard.stage';
 export { SpendSettleHook } from './lib/spend-settle.hook';
 export { SpendLedger } from './lib/spend-ledger';
 export { SpendFlusher } from './lib/spend-flusher';

@@ -4,9 +4,11 @@ import pino from 'pino';
 import type { FiredPolicyAction, PolicyAction } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError, type AppConfig } from '@ailink/gateway-core';
 import { ProxyContext } from '@ailink/gateway-proxy';
-import { RedisKeyValueStore } from '@ailink/gateway-redis';
+import { EventBus } from '@ailink/gateway-events';
+import { MemoryKeyValueStore, RedisKeyValueStore } from '@ailink/gateway-redis';
 import { TEST_REDIS_URL, deleteRedisPrefix } from '@ailink/testing';
 import { actionHash, defaultLimitKey, usageCounterKeys } from './rate-limit-keys';
+import { RateLimitEvents } from './rate-limit-events';
 import { RateLimitStage } from './rate-limit.stage';
 
 /**
@@ -16,6 +18,8 @@ import { RateLimitStage } from './rate-limit.stage';
 const POLICY = 'cccccccc-0000-4000-8000-000000000001';
 const UNREACHABLE_URL = 'redis://127.0.0.1:6390';
 const logger = pino({ level: 'silent' });
+/** Events are not under test here (the unit spec covers them): an in-process bus nobody listens to. */
+const quietEvents = new RateLimitEvents(new EventBus(new MemoryKeyValueStore(), logger), logger);
 
 function config(overrides: Partial<AppConfig> = {}): AppConfig {
   return { defaultRpm: 0, defaultRpmWindowSecs: 60, rateLimitFailMode: 'closed', trustedProxyCidrs: [], ...overrides } as AppConfig;
@@ -98,8 +102,8 @@ describe('RateLimitStage on Redis', () => {
   });
 
   it('admits exactly the limit out of concurrent requests on two instances sharing Redis', async () => {
-    const a = new RateLimitStage(await store(), config({ defaultRpm: 1000 }), logger);
-    const b = new RateLimitStage(await store(), config({ defaultRpm: 1000 }), logger);
+    const a = new RateLimitStage(await store(), config({ defaultRpm: 1000 }), logger, quietEvents);
+    const b = new RateLimitStage(await store(), config({ defaultRpm: 1000 }), logger, quietEvents);
     const limit: PolicyAction = { action: 'rate_limit', window: '1m', max_requests: 10 };
     const results = await Promise.all(Array.from({ length: 80 }, (_, i) => outcome((i % 2 ? a : b).run(context(tokenId, [limit])))));
     expect(results.filter((r) => r === 'admitted')).toHaveLength(10);
@@ -137,8 +141,8 @@ describe('RateLimitStage on Redis', () => {
       feed.on('monitor', (_time: string, args: string[], source: string) => {
         if (source === addr) seen.push(String(args[0]).toLowerCase());
       });
-      const limited = new RateLimitStage(s, config({ defaultRpm: 100 }), logger);
-      const unlimited = new RateLimitStage(s, config({ defaultRpm: 0 }), logger);
+      const limited = new RateLimitStage(s, config({ defaultRpm: 100 }), logger, quietEvents);
+      const unlimited = new RateLimitStage(s, config({ defaultRpm: 0 }), logger, quietEvents);
       // Warm the script cache (the very first call may need EVAL after NOSCRIPT).
       await limited.run(context(tokenId));
       await new Promise((r) => setTimeout(r, 200));
@@ -169,7 +173,7 @@ describe('RateLimitStage on Redis', () => {
   it('fails closed with 503 dependency_unavailable when Redis is down, or open with a warning', async () => {
     const down = await store(UNREACHABLE_URL);
     const closed = context(tokenId);
-    const error = await new RateLimitStage(down, config({ defaultRpm: 10 }), logger).run(closed).then(
+    const error = await new RateLimitStage(down, config({ defaultRpm: 10 }), logger, quietEvents).run(closed).then(
       () => undefined,
       (e: unknown) => e as GatewayError,
     );
@@ -177,18 +181,18 @@ describe('RateLimitStage on Redis', () => {
     expect(error?.headers?.['retry-after']).toBe('1');
 
     const openCtx = context(tokenId);
-    await new RateLimitStage(down, config({ defaultRpm: 10, rateLimitFailMode: 'open' }), logger).run(openCtx);
+    await new RateLimitStage(down, config({ defaultRpm: 10, rateLimitFailMode: 'open' }), logger, quietEvents).run(openCtx);
     expect(openCtx.warnings).toEqual(['rate limit not enforced']);
     expect(openCtx.clientHeaders).toEqual({});
 
     // Nothing enforced was at stake (only a shadow limit and the usage counters): the request goes on.
     const shadowOnly = context(tokenId, [], [{ action: 'rate_limit', window: '1m', max_requests: 1 }]);
-    await new RateLimitStage(down, config(), logger).run(shadowOnly);
+    await new RateLimitStage(down, config(), logger, quietEvents).run(shadowOnly);
     expect(shadowOnly.warnings).toEqual([]);
   });
 
   it('keeps the shadow log apart from the enforced one', async () => {
-    const s = new RateLimitStage(await store(), config(), logger);
+    const s = new RateLimitStage(await store(), config(), logger, quietEvents);
     const limit: PolicyAction = { action: 'rate_limit', window: '1m', max_requests: 2 };
     const results: string[] = [];
     for (let i = 0; i < 3; i++) {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '@ailink/gateway-events';
 import { ClientIpStage } from './client-ip.stage';
+import { RateLimitEvents } from './rate-limit-events';
 import { RateLimitStage } from './rate-limit.stage';
 
 /**
@@ -7,7 +9,8 @@ import { RateLimitStage } from './rate-limit.stage';
  * (proxy.md §7 step 7). Needs the global CoreModule (AppConfig, logger) and RedisModule (KeyValueStore).
  */
 @Module({
-  providers: [ClientIpStage, RateLimitStage],
+  imports: [EventsModule],
+  providers: [ClientIpStage, RateLimitStage, RateLimitEvents],
   exports: [ClientIpStage, RateLimitStage],
 })
 export class RateLimitModule {}

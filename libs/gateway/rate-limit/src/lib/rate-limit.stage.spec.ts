@@ -1,10 +1,12 @@
 import pino from 'pino';
-import type { FiredPolicyAction, PolicyAction, PolicyOutcome, ShadowViolation } from '@ailink/shared-contracts';
+import type { FiredPolicyAction, GatewayEvent, PolicyAction, PolicyOutcome, ShadowViolation } from '@ailink/shared-contracts';
 import { ErrorCode, GatewayError, type AppConfig } from '@ailink/gateway-core';
 import { ProxyContext } from '@ailink/gateway-proxy';
+import { EventBus } from '@ailink/gateway-events';
 import { MemoryKeyValueStore } from '@ailink/gateway-redis';
 import { ClientIpStage } from './client-ip.stage';
 import { usageCounterKeys } from './rate-limit-keys';
+import { RateLimitEvents } from './rate-limit-events';
 import { RateLimitStage } from './rate-limit.stage';
 
 const TOKEN = 'tok_' + 'd'.repeat(24);
@@ -84,10 +86,15 @@ async function refusal(run: Promise<void>): Promise<GatewayError> {
 describe('RateLimitStage (in-process store)', () => {
   let store: MemoryKeyValueStore;
   let calls: number;
+  let bus: EventBus;
+  let events: GatewayEvent[];
   const logger = pino({ level: 'silent' });
 
   beforeEach(() => {
     store = new MemoryKeyValueStore();
+    bus = new EventBus(store, logger);
+    events = [];
+    bus.subscribe((event) => void events.push(event));
     calls = 0;
     const original = store.slidingWindowAll.bind(store);
     store.slidingWindowAll = (...args) => {
@@ -97,10 +104,14 @@ describe('RateLimitStage (in-process store)', () => {
   });
 
   afterEach(async () => {
+    await bus.onModuleDestroy();
     await store.close();
   });
 
-  const stage = (overrides: Partial<AppConfig> = {}): RateLimitStage => new RateLimitStage(store, config(overrides), logger);
+  const stage = (overrides: Partial<AppConfig> = {}): RateLimitStage =>
+    new RateLimitStage(store, config(overrides), logger, new RateLimitEvents(bus, logger));
+  /** Local subscribers hear of an event on a later turn of the event loop. */
+  const delivered = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
   it('is named rate-limit and makes no store call for a token without any limit', async () => {
     const s = stage();
@@ -156,6 +167,46 @@ describe('RateLimitStage (in-process store)', () => {
     const error = await refusal(s.run(third));
     expect(error.details).toMatchObject({ policy: 'limits', key: 'per_token', limit: 2, window_secs: 60 });
     expect(third.policy?.actions[0]?.status).toBe('blocked');
+  });
+
+  it('emits rate_limit_exceeded once per token, policy and rule a minute, counting the refusals it suppressed', async () => {
+    const s = stage({ defaultRpm: 1 });
+    const limit: PolicyAction = { action: 'rate_limit', window: '1m', max_requests: 1 };
+    await s.run(context());
+    await s.run(withPolicy(context(), [limit]));
+    await delivered();
+    expect(events).toEqual([]);
+
+    for (let i = 0; i < 3; i++) await refusal(s.run(context()));
+    await refusal(s.run(withPolicy(context(), [limit])));
+    await delivered();
+    expect(events.map((e) => [e.event_type, e.token_id, e.token_name, e.project_id, e.details])).toEqual([
+      [
+        'rate_limit_exceeded',
+        TOKEN,
+        'agent',
+        '00000000-0000-0000-0000-000000000001',
+        { policy: null, key: 'per_token', max_requests: 1, window_secs: 60, retry_after_secs: expect.any(Number), suppressed_count: 0 },
+      ],
+      [
+        'rate_limit_exceeded',
+        TOKEN,
+        'agent',
+        '00000000-0000-0000-0000-000000000001',
+        { policy: 'limits', key: 'per_token', max_requests: 1, window_secs: 60, retry_after_secs: expect.any(Number), suppressed_count: 0 },
+      ],
+    ]);
+
+    // A minute later the next refusal is reported again, with the two it kept quiet about.
+    const later = new RateLimitEvents(bus, logger);
+    const planned = { fired: null, key: 'per_token', maxRequests: 1, windowSecs: 60 } as never;
+    const token = { id: TOKEN, name: 'agent', projectId: '00000000-0000-0000-0000-000000000001' };
+    later.refused(token, planned, 5, 1_000);
+    later.refused(token, planned, 5, 2_000);
+    later.refused(token, planned, 5, 3_000);
+    later.refused(token, planned, 5, 61_000);
+    await delivered();
+    expect(events.slice(2).map((e) => (e.details as Record<string, unknown>)['suppressed_count'])).toEqual([0, 2]);
   });
 
   it('checks all limits together: a request one limit refuses counts against none', async () => {

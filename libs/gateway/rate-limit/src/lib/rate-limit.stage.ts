@@ -5,6 +5,7 @@ import { AppConfig, ErrorCode, GatewayError, LOGGER } from '@ailink/gateway-core
 import type { ProxyContext, ProxyStage } from '@ailink/gateway-proxy';
 import { KeyValueStore, type CounterIncrement, type SlidingWindowAllResult, type SlidingWindowResult } from '@ailink/gateway-redis';
 import { USAGE_DAY_TTL_SECS, USAGE_HOUR_TTL_SECS, usageCounterKeys, type RateLimitSubject } from './rate-limit-keys';
+import { RateLimitEvents } from './rate-limit-events';
 import { planLimits, type DefaultLimit, type PlannedLimit } from './rate-limit-plan';
 
 /** Response headers of the most restrictive limit evaluated (proxy.md §5). */
@@ -57,7 +58,7 @@ function setStatus(limit: PlannedLimit, status: FiredPolicyAction['status']): vo
  *
  * Admitted: `X-RateLimit-Limit/Remaining/Reset` of the most restrictive enforced limit (lowest
  * remaining). Refused: 429 `rate_limit_exceeded` with `Retry-After` and the same headers (remaining
- * 0, reset when a slot frees). Redis unavailable: `AILINK_RATE_LIMIT_FAIL_MODE` (`closed` → 503
+ * 0, reset when a slot frees) and a `rate_limit_exceeded` event (deduplicated per minute). Redis unavailable: `AILINK_RATE_LIMIT_FAIL_MODE` (`closed` → 503
  * `dependency_unavailable`, `open` → proceed with `x-ailink-warning: rate limit not enforced`).
  */
 @Injectable()
@@ -70,6 +71,7 @@ export class RateLimitStage implements ProxyStage {
     private readonly store: KeyValueStore,
     private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly events: RateLimitEvents,
   ) {
     this.defaultLimit = config.defaultRpm > 0 ? { maxRequests: config.defaultRpm, windowSecs: config.defaultRpmWindowSecs } : null;
   }
@@ -142,6 +144,7 @@ export class RateLimitStage implements ProxyStage {
         },
         'rate_limit_exceeded',
       );
+      if (ctx.token) this.events.refused(ctx.token, refusing.limit, retryAfterSecs);
       throw rateLimitExceeded(refusing.limit, retryAfterSecs);
     }
     if (tightest) {

@@ -43,6 +43,20 @@ export interface SpendState {
 @Injectable()
 export class SpendTracker {
   private readonly states = new WeakMap<ProxyContext, SpendState>();
+  /** States the guard stage built (null: nothing to track) and the spend stage has not taken yet. */
+  private readonly prepared = new WeakMap<ProxyContext, SpendState | null>();
+
+  /** Keeps what the guard stage built for the spend stage; a request ended in between leaves no trace. */
+  prepare(ctx: ProxyContext, state: SpendState | null): void {
+    this.prepared.set(ctx, state);
+  }
+
+  /** The guard stage's state (null: it found nothing to track), or undefined when the guard did not run. */
+  takePrepared(ctx: ProxyContext): SpendState | null | undefined {
+    const state = this.prepared.get(ctx);
+    this.prepared.delete(ctx);
+    return state;
+  }
 
   set(ctx: ProxyContext, state: SpendState): void {
     this.states.set(ctx, state);

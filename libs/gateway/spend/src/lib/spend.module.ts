@@ -18,6 +18,7 @@ import { SpendProfileCache } from './spend-profile-cache';
 import { SpendRepository } from './spend.repository';
 import { SpendService } from './spend.service';
 import { SpendSettleHook } from './spend-settle.hook';
+import { SpendGuardStage } from './spend-guard.stage';
 import { SpendStage } from './spend.stage';
 import { SpendTracker } from './spend-tracker';
 import { SpendEvents } from './spend-events';
@@ -60,8 +61,9 @@ export const SPEND_ENTITIES = [
     SessionCache,
     SessionsService,
     SpendStage,
+    SpendGuardStage,
     SpendSettleHook,
   ],
-  exports: [SpendStage, SpendSettleHook, PricingService, SpendLedger, SpendFlusher],
+  exports: [SpendStage, SpendGuardStage, SpendSettleHook, PricingService, SpendLedger, SpendFlusher],
 })
 export class SpendModule {}

@@ -60,7 +60,8 @@ export function spendCapReached(cap: AppliedCap, spentMicros: number, reservedMi
 }
 
 /**
- * Proxy stage `spend` (proxy.md §7 step 15; vault-and-spend.md §6, §8): after token resolution,
+ * Proxy stage `spend` (proxy.md §7 step 15; the groundwork may have been laid by {@link SpendGuardStage}
+ * at step 10; vault-and-spend.md §6, §8): after token resolution,
  * before the upstream call. Resolves the token's caps and its project's budget from the cache tiers
  * and records which counters the request settles into. A request with no cap in any scope stops
  * there: no store call. Otherwise it estimates the cost (prompt characters / 4 × input price +
@@ -84,14 +85,34 @@ export class SpendStage implements ProxyStage {
   ) {}
 
   async run(ctx: ProxyContext): Promise<void> {
+    const prepared = this.tracker.takePrepared(ctx);
+    const state = prepared === undefined ? await this.prepare(ctx) : prepared;
+    if (!state) return;
+    this.tracker.set(ctx, state);
+    if (state.caps.length === 0) return;
+
+    try {
+      await this.reserve(ctx, state);
+    } catch (error) {
+      this.tracker.delete(ctx);
+      throw error;
+    }
+  }
+
+  /**
+   * Steps 10 and 15's shared groundwork: the session guard (paused/completed sessions refused) and the
+   * request's spend state — its counters, the caps that apply, the budget-warning thresholds. Null
+   * when the request has no token or its project is gone. No reservation yet.
+   */
+  async prepare(ctx: ProxyContext): Promise<SpendState | null> {
     const token = ctx.token;
-    if (!token) return;
+    if (!token) return null;
     const [caps, project, team] = await Promise.all([
       this.profiles.tokenCaps(token.id),
       this.profiles.project(token.projectId),
       token.teamId ? this.profiles.team(token.teamId) : null,
     ]);
-    if (!project) return;
+    if (!project) return null;
     // Session guard (proxy.md §15): paused/completed sessions are refused before anything is reserved.
     const sessionId = ctx.header('x-session-id')?.trim();
     const session = sessionId ? await this.sessions.forRequest(token, sessionId, ctx.header('x-properties'), ctx.requestId) : null;
@@ -157,18 +178,11 @@ export class SpendStage implements ProxyStage {
       ...(session && sessionId ? { session: { projectId: token.projectId, sessionId } } : {}),
       ...(token.teamId && team ? { team: { teamId: token.teamId, day: periodKey('daily', now) } } : {}),
     };
-    this.tracker.set(ctx, state);
-    if (applied.length === 0) return;
-
-    try {
-      await this.reserve(ctx, state);
-    } catch (error) {
-      this.tracker.delete(ctx);
-      throw error;
-    }
+    return state;
   }
 
-  private capEvent(ctx: ProxyContext, cap: AppliedCap, spentMicros: number, reason: 'spend_cap_reached' | 'pricing_missing'): void {
+  /** Reports a refused cap (`spend_cap_exceeded`, deduplicated per minute). */
+  capEvent(ctx: ProxyContext, cap: AppliedCap, spentMicros: number, reason: 'spend_cap_reached' | 'pricing_missing'): void {
     const token = ctx.token as NonNullable<ProxyContext['token']>;
     this.events.capExceeded(
       { projectId: token.projectId, tokenId: token.id, tokenName: token.name, scope: cap.scope, period: cap.period },
