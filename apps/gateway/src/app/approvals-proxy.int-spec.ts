@@ -303,6 +303,36 @@ describe('approvals in the proxy (two instances)', () => {
     }
   });
 
+  it('async mode: a 202 takes its rate-limit entries back, so polling does not use up the quota', async () => {
+    const policy = await admin(a, 'POST', '/policies', {
+      name: `hitl-limited-${randomUUID()}`,
+      project_id: projectId,
+      rules: [
+        { when: { always: true }, then: { action: 'rate_limit', window: '1m', max_requests: 2 } },
+        {
+          when: { field: 'request.path', op: 'ends_with', value: '/chat/completions' },
+          then: { action: 'require_approval', mode: 'async' },
+        },
+      ],
+    });
+    expect(policy.status).toBe(201);
+    const token = await admin(a, 'POST', '/tokens', {
+      name: `hitl-limited-${randomUUID()}`,
+      upstream_url: `${upstream.url}/v1`,
+      project_id: projectId,
+      policy_ids: [policy.json.id],
+    });
+    const secret = token.json.token_id;
+    const key = { 'x-ailink-idempotency-key': `poll-${randomUUID()}` };
+    const polls = [];
+    for (let i = 0; i < 5; i++) polls.push(await chat(i % 2 ? b : a, secret, 'poll-me', key));
+    expect(polls.map((p) => p.status)).toEqual([202, 202, 202, 202, 202]);
+    // Requests that are not sent for approval still count: two admitted, the third refused.
+    const models = [];
+    for (let i = 0; i < 3; i++) models.push((await inject(a, 'GET', '/v1/models', { authorization: `Bearer ${secret}` })).status);
+    expect(models).toEqual([200, 200, 429]);
+  });
+
   it('checks spend before asking: a cap already reached answers 402 and requests no approval', async () => {
     const budget = await admin(a, 'PUT', `/projects/${brokeProjectId}/budget`, { hard_cap_usd: 0, reset_period: 'daily' });
     expect(budget.status).toBe(200);

@@ -5,7 +5,7 @@ import { InjectCredentialStage } from '@ailink/gateway-credentials';
 import { AuditHook } from '@ailink/gateway-audit';
 import { SpendGuardStage, SpendSettleHook, SpendStage } from '@ailink/gateway-spend';
 import { PolicyActionsStage, PolicyAsyncHook, PolicyEvaluateStage, PolicyResponseStage } from '@ailink/gateway-policy';
-import { ClientIpStage, RateLimitStage } from '@ailink/gateway-rate-limit';
+import { ClientIpStage, RateLimitReleaseHook, RateLimitStage } from '@ailink/gateway-rate-limit';
 import { ModelAccessStage } from '@ailink/gateway-identity';
 import { ApprovalConsumeStage, ApprovalStage } from '@ailink/gateway-approvals';
 
@@ -20,7 +20,8 @@ import { ApprovalConsumeStage, ApprovalStage } from '@ailink/gateway-approvals';
  *                  → (guardrails, …: later issues)
  *   attemptStages: after each attempt's target selection: inject the credential
  *   responseStages: on the upstream response before it is sent (steps 19–20): the post-phase policies
- *   completions:   after the response (for a stream: after it ended): spend settlement (sets the cost), async policy
+ *   completions:   after the response (for a stream: after it ended): a 202 awaiting approval takes its rate-limit entries
+ *                  back, spend settlement (sets the cost), async policy
  *                  rules (their findings go on the record), then audit
  * Target selection, retries, breakers, forwarding and streaming are the proxy library's own steps.
  */
@@ -40,5 +41,5 @@ export const PROXY_PIPELINE: ProxyPipelineDefinition = {
   ],
   attemptStages: [InjectCredentialStage],
   responseStages: [PolicyResponseStage],
-  completions: [SpendSettleHook, PolicyAsyncHook, AuditHook],
+  completions: [RateLimitReleaseHook, SpendSettleHook, PolicyAsyncHook, AuditHook],
 };

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventsModule } from '@ailink/gateway-events';
 import { ClientIpStage } from './client-ip.stage';
 import { RateLimitEvents } from './rate-limit-events';
+import { RateLimitReleaseHook } from './rate-limit-release.hook';
 import { RateLimitStage } from './rate-limit.stage';
 
 /**
@@ -10,7 +11,7 @@ import { RateLimitStage } from './rate-limit.stage';
  */
 @Module({
   imports: [EventsModule],
-  providers: [ClientIpStage, RateLimitStage, RateLimitEvents],
-  exports: [ClientIpStage, RateLimitStage],
+  providers: [ClientIpStage, RateLimitStage, RateLimitEvents, RateLimitReleaseHook],
+  exports: [ClientIpStage, RateLimitStage, RateLimitReleaseHook],
 })
 export class RateLimitModule {}

@@ -28,6 +28,14 @@ export function subjectOf(ctx: ProxyContext, tokenId: string): RateLimitSubject 
   };
 }
 
+/** Whether a `require_approval` action fired on the request (the approval stage may answer 202). */
+function mayAwaitApproval(ctx: ProxyContext): boolean {
+  const actions = ctx.policy?.actions;
+  if (!actions) return false;
+  for (const fired of actions) if (fired.action.action === 'require_approval') return true;
+  return false;
+}
+
 /** 429 `rate_limit_exceeded` (proxy.md §6; vault-and-spend.md §7) for the limit that refused. */
 export function rateLimitExceeded(limit: PlannedLimit, retryAfterSecs: number): GatewayError {
   const policy = limit.fired?.policy ?? null;
@@ -66,6 +74,8 @@ export class RateLimitStage implements ProxyStage {
   readonly name = 'rate-limit';
   private readonly defaultLimit: DefaultLimit | null;
   private lastWarnAt = 0;
+  /** Admitted requests that may yet be answered 202 by the approval stage: the logs and entry to take back. */
+  private readonly admitted = new WeakMap<ProxyContext, { keys: string[]; member: string }>();
 
   constructor(
     private readonly store: KeyValueStore,
@@ -99,6 +109,25 @@ export class RateLimitStage implements ProxyStage {
       return;
     }
     this.apply(ctx, plan, result);
+    if (result.allowed && plan.length > 0 && mayAwaitApproval(ctx)) {
+      this.admitted.set(ctx, { keys: plan.map((p) => p.check.key), member: result.member });
+    }
+  }
+
+  /**
+   * Takes an admitted request's entries back out of its rate-limit logs (approvals-webhooks-anomalies.md
+   * §1: a request answered 202 does not count, so polling for a decision does not use up the quota).
+   * Only requests that could be sent for approval are remembered; others resolve at once.
+   */
+  async forget(ctx: ProxyContext): Promise<void> {
+    const entry = this.admitted.get(ctx);
+    if (!entry) return;
+    this.admitted.delete(ctx);
+    try {
+      await this.store.slidingWindowForget(entry.keys, entry.member);
+    } catch (error) {
+      this.logger.warn({ err: error, request_id: ctx.requestId }, 'Rate limit: could not remove the entries of a request answered 202');
+    }
   }
 
   private apply(ctx: ProxyContext, plan: PlannedLimit[], result: SlidingWindowAllResult): void {

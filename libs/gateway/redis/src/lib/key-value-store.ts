@@ -78,6 +78,8 @@ export interface SlidingWindowAllResult {
   counters: number[];
   /** The backend's clock (ms) the check used: Redis `TIME`, the store's clock, or `nowMs`. */
   nowMs: number;
+  /** The entry this check added to the logs it admitted into (for {@link KeyValueStore.slidingWindowForget}). */
+  member: string;
 }
 
 /**
@@ -148,6 +150,12 @@ export abstract class KeyValueStore {
    * and logged independently (see {@link SlidingWindowLimit.shadow}). `options.increments` are
    * applied in the same step, admitted or not.
    */
+  /**
+   * Takes the entry `member` (a {@link SlidingWindowAllResult.member}) back out of these logs, so an
+   * admitted request that turned out not to count frees its slots. Resolves to the entries removed.
+   */
+  abstract slidingWindowForget(keys: readonly string[], member: string): Promise<number>;
+
   abstract slidingWindowAll(
     limits: readonly SlidingWindowLimit[],
     nowMs?: number,

@@ -8,7 +8,7 @@ import {
   type SlidingWindowResult,
   type Unsubscribe,
 } from './key-value-store';
-import { toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
+import { memberSuffix, toSlidingWindowResult, type SlidingWindowRaw } from './sliding-window';
 import { MemorySpendBook } from './memory-spend-book';
 import { MemoryBreakerBook } from './memory-breaker-book';
 import type { BreakerClaimResult, BreakerRecordRequest, BreakerRecordResult, SharedBreakerStatus } from './breaker-state';
@@ -29,10 +29,11 @@ interface StringEntry {
   expiresAt: number | null;
 }
 
-/** A sliding-window log: admitted timestamps, ascending. */
+/** A sliding-window log: admitted timestamps, ascending, and each entry's member (same order). */
 interface LogEntry {
   type: 'log';
   scores: number[];
+  members: string[];
   expiresAt: number | null;
 }
 
@@ -209,24 +210,28 @@ export class MemoryKeyValueStore extends KeyValueStore {
     }
     const now = nowMs ?? this.clock();
     // Same steps as SLIDING_WINDOW_LUA; everything is checked (types included) before anything changes.
+    const member = `${now}-${memberSuffix(options.member)}`;
     const logs = limits.map((l) => {
       const entry = this.readLog(l.key);
-      const scores = entry ? entry.scores.filter((s) => s > now - l.windowMs) : [];
-      return { limit: l, scores, admitsAlone: l.limit > 0 && scores.length < l.limit };
+      // Scores ascend: the entries still in the window are a suffix of the log.
+      const start = entry ? entry.scores.findIndex((s) => s > now - l.windowMs) : 0;
+      const scores = entry && start >= 0 ? entry.scores.slice(start) : [];
+      const members = entry && start >= 0 ? entry.members.slice(start) : [];
+      return { limit: l, scores, members, admitsAlone: l.limit > 0 && scores.length < l.limit };
     });
     for (const c of increments) this.checkIncrement(c.key, c.by ?? 1);
     const allowed = logs.every(({ limit, admitsAlone }) => limit.shadow === true || admitsAlone);
 
-    const results = logs.map(({ limit, scores, admitsAlone }) => {
+    const results = logs.map(({ limit, scores, members, admitsAlone }) => {
       const logged = limit.shadow === true ? admitsAlone : allowed;
-      if (logged) insertSorted(scores, now);
+      if (logged) members.splice(insertSorted(scores, now), 0, member);
       if (scores.length === 0) {
         this.entries.delete(limit.key);
       } else {
         const previous = this.readLog(limit.key);
         // Like PEXPIRE: relative to the store's clock, whatever `nowMs` the caller passed.
         const expiresAt = logged ? this.clock() + limit.windowMs : (previous?.expiresAt ?? null);
-        this.entries.set(limit.key, { type: 'log', scores, expiresAt });
+        this.entries.set(limit.key, { type: 'log', scores, members, expiresAt });
       }
       const raw: SlidingWindowRaw = {
         allowed: admitsAlone,
@@ -237,7 +242,21 @@ export class MemoryKeyValueStore extends KeyValueStore {
       return toSlidingWindowResult(limit, now, raw);
     });
     const counters = increments.map((c) => this.incrNow(c.key, c.by ?? 1, c.ttlSecs));
-    return { allowed, results, counters, nowMs: now };
+    return { allowed, results, counters, nowMs: now, member };
+  }
+
+  async slidingWindowForget(keys: readonly string[], member: string): Promise<number> {
+    let removed = 0;
+    for (const key of keys) {
+      const entry = this.readLog(key);
+      const i = entry ? entry.members.indexOf(member) : -1;
+      if (!entry || i < 0) continue;
+      entry.scores.splice(i, 1);
+      entry.members.splice(i, 1);
+      removed += 1;
+      if (entry.scores.length === 0) this.entries.delete(key);
+    }
+    return removed;
   }
 
   async getVersion(versionKey: string): Promise<string | null> {
@@ -384,7 +403,8 @@ function wrongType(): Error {
   return new Error('WRONGTYPE Operation against a key holding the wrong kind of value');
 }
 
-function insertSorted(scores: number[], value: number): void {
+/** Inserts `value` after any equal scores; returns where it went. */
+function insertSorted(scores: number[], value: number): number {
   let lo = 0;
   let hi = scores.length;
   while (lo < hi) {
@@ -393,4 +413,5 @@ function insertSorted(scores: number[], value: number): void {
     else hi = mid;
   }
   scores.splice(lo, 0, value);
+  return lo;
 }

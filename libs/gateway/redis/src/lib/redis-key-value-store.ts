@@ -317,7 +317,8 @@ export class RedisKeyValueStore extends KeyValueStore {
       assertInteger(c.by ?? 1, 'by');
       assertTtlSecs(c.ttlSecs);
     }
-    const args: ScriptArg[] = [nowMs === undefined ? '' : nowMs, memberSuffix(options.member), limits.length];
+    const suffix = memberSuffix(options.member);
+    const args: ScriptArg[] = [nowMs === undefined ? '' : nowMs, suffix, limits.length];
     for (const l of limits) args.push(l.limit, l.windowMs, l.shadow === true ? 1 : 0);
     for (const c of increments) args.push(c.by ?? 1, c.ttlSecs);
     const keys = [...limits.map((l) => l.key), ...increments.map((c) => c.key)];
@@ -333,7 +334,20 @@ export class RedisKeyValueStore extends KeyValueStore {
         unblockScore: unblock < 0 ? null : unblock,
       });
     });
-    return { allowed: values[0] === 1, results, counters: values.slice(2 + 4 * limits.length), nowMs: now };
+    return { allowed: values[0] === 1, results, counters: values.slice(2 + 4 * limits.length), nowMs: now, member: `${now}-${suffix}` };
+  }
+
+  async slidingWindowForget(keys: readonly string[], member: string): Promise<number> {
+    if (keys.length === 0) return 0;
+    const pipeline = this.client.pipeline();
+    for (const key of keys) pipeline.zrem(key, member);
+    const replies = (await pipeline.exec()) ?? [];
+    let removed = 0;
+    for (const [error, reply] of replies) {
+      if (error) throw error;
+      removed += Number(reply);
+    }
+    return removed;
   }
 
   async getVersion(versionKey: string): Promise<string | null> {

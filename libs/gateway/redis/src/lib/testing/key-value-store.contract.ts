@@ -342,6 +342,26 @@ export function describeKeyValueStoreContract(name: string, fixture: KeyValueSto
         expect(second.results[0].count).toBe(2);
       });
 
+      it('forgets one admitted entry from every log it went into, leaving the others', async () => {
+        const limits = [
+          { key: 'rl-forget-a', limit: 2, windowMs: 60_000 },
+          { key: 'rl-forget-b', limit: 5, windowMs: 60_000 },
+        ];
+        const first = await store.slidingWindowAll(limits, undefined, { member: 'req_first' });
+        const second = await store.slidingWindowAll(limits, undefined, { member: 'req_second' });
+        expect(second.results.map((r) => r.count)).toEqual([2, 2]);
+        expect((await store.slidingWindowAll(limits)).allowed).toBe(false);
+
+        expect(await store.slidingWindowForget(['rl-forget-a', 'rl-forget-b'], second.member)).toBe(2);
+        expect(await store.slidingWindowForget(['rl-forget-a', 'rl-forget-b'], second.member)).toBe(0);
+        expect(await store.slidingWindowForget(['rl-forget-a', 'rl-forget-missing'], 'no-such-member')).toBe(0);
+        expect(first.member).not.toBe(second.member);
+        const third = await store.slidingWindowAll(limits);
+        expect(third.allowed).toBe(true);
+        expect(third.results.map((r) => r.count)).toEqual([2, 2]);
+        expect(await store.slidingWindowForget([], third.member)).toBe(0);
+      });
+
       it('rejects a bad increment before changing anything', async () => {
         await store.set('not-a-number', 'x');
         await expect(
