@@ -115,7 +115,11 @@ describe('API keys page in Chromium against the built gateway', () => {
     const key = await secretDialog.getByTestId('api-key-secret').inputValue();
     expect(key).toMatch(KEY);
     state.key = key;
-    state.id = ((await response.json()) as { id: string }).id;
+    // The id from the API, not from the browser's copy of the response (which Chromium may have dropped).
+    const listed = await fetch(url('/api/v1/auth/keys'), { headers: { 'x-admin-key': gw().adminKey } });
+    const keys = (await listed.json()) as { id: string; name: string }[];
+    state.id = keys.find((k) => k.name === 'e2e-automation')?.id;
+    expect(state.id).toEqual(expect.any(String));
     await expectNoSeriousA11yViolations(page);
 
     await secretDialog.getByRole('button', { name: 'Copy' }).focus();
