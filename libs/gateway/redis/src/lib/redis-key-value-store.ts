@@ -134,6 +134,8 @@ export class RedisKeyValueStore extends KeyValueStore {
     this.client = new Redis(options.url, {
       ...common,
       connectionName: name,
+      // Commands issued in one turn of the event loop (many requests under load) leave in one write.
+      enableAutoPipelining: true,
     }) as ScriptedRedis;
     this.subscriber = new Redis(options.url, {
       ...common,
