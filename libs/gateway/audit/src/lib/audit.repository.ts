@@ -127,14 +127,28 @@ export class AuditRepository {
       const start = new Map(projects.map((p) => [p, this.heads.get(p) ?? { last_seq: 0, last_hash: GENESIS_HASH }]));
       const current = new Map(start);
       const rows: string[] = [];
-      const chained = clean.map((record) => {
-        const head = current.get(record.project_id) as ChainHead;
-        const chainedRecord: ChainedAuditRecord = { ...record, seq: head.last_seq + 1, prev_hash: head.last_hash, hash: '' };
+      const chained = clean.map((prepared) => {
+        const head = current.get(prepared.project_id) as ChainHead;
+        let chainedRecord: ChainedAuditRecord = { ...prepared, seq: head.last_seq + 1, prev_hash: head.last_hash, hash: '' };
         // The canonical text is hashed and, with the unhashed columns appended, is also the stored row.
-        const canonical = canonicalRecordJson(chainedRecord);
+        let canonical = canonicalRecordJson(chainedRecord);
         chainedRecord.hash = hashChainLink(head.last_hash, canonical);
-        rows.push(rowJson(canonical, chainedRecord));
-        current.set(record.project_id, { last_seq: chainedRecord.seq, last_hash: chainedRecord.hash });
+        let row = rowJson(canonical, chainedRecord);
+        if (ESCAPED_UNSTORABLE.test(row)) {
+          // Rare: a NUL or a lone surrogate somewhere in the fields. Store (and hash) them made storable.
+          chainedRecord = {
+            ...(cleanDeep({ ...prepared, bodies: null }) as AuditRecord),
+            bodies: prepared.bodies,
+            seq: chainedRecord.seq,
+            prev_hash: head.last_hash,
+            hash: '',
+          };
+          canonical = canonicalRecordJson(chainedRecord);
+          chainedRecord.hash = hashChainLink(head.last_hash, canonical);
+          row = rowJson(canonical, chainedRecord);
+        }
+        rows.push(row);
+        current.set(prepared.project_id, { last_seq: chainedRecord.seq, last_hash: chainedRecord.hash });
         return chainedRecord;
       });
       const heads = projects.map((p) => ({ project_id: p, expected_seq: start.get(p)?.last_seq, ...current.get(p) }));
@@ -277,16 +291,25 @@ function cleanDeep(value: unknown): unknown {
 }
 
 /**
+ * What JSON.stringify makes of an unstorable character: NUL and lone surrogates come out escaped
+ * (`\u0000`, `\ud800`…), so a row text without such an escape holds none (a literal backslash-u text
+ * only costs the slow path).
+ */
+const ESCAPED_UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
+
+/**
  * What is stored is what is hashed: strings made storable, then the bodies' SHA-256 computed at write
- * time (the chain hashes those, since bodies expire).
+ * time (the chain hashes those, since bodies expire). Bodies are cleaned here; the other fields are
+ * checked on their JSON text in {@link AuditRepository.insertChained} and cleaned only when needed.
  */
 function prepareForWrite(record: AuditRecord): AuditRecord {
-  const { bodies, ...fields } = record;
-  const clean = cleanDeep({ ...fields, project_id: fields.project_id.toLowerCase() }) as Omit<AuditRecord, 'bodies'>;
-  if (!bodies) return { ...clean, bodies: null, request_body_sha256: null, response_body_sha256: null };
+  const projectId = record.project_id.toLowerCase();
+  const bodies = record.bodies;
+  if (!bodies) return { ...record, project_id: projectId, bodies: null, request_body_sha256: null, response_body_sha256: null };
   const cleanBodies = cleanDeep(bodies) as NonNullable<AuditRecord['bodies']>;
   return {
-    ...clean,
+    ...record,
+    project_id: projectId,
     bodies: cleanBodies,
     request_body_sha256: bodySha256(cleanBodies.request_body),
     response_body_sha256: bodySha256(cleanBodies.response_body),

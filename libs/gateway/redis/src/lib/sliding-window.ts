@@ -4,12 +4,18 @@ import type { SlidingWindowLimit, SlidingWindowResult } from './key-value-store'
 /** Longest caller-supplied part of a log member (request ids are 36 characters). */
 const MAX_MEMBER = 64;
 
+/** This process's random mark in log entries (drawn once), followed by a counter: unique without drawing randomness per entry. */
+const PROCESS_MARK = randomBytes(4).toString('hex');
+let sequence = 0;
+
 /**
- * The unique part of a log entry after `{now_ms}-`: the caller's label (e.g. the request id, clipped)
- * and 8 random hex digits, so that two requests never share an entry even with the same label.
+ * The unique part of a log entry after `{now_ms}-`: the caller's label (e.g. the request id, clipped),
+ * then 8 hex digits drawn once per process and a per-process counter, so that two requests never
+ * share an entry even with the same label (in one process, or in two).
  */
 export function memberSuffix(member: string | undefined): string {
-  const random = randomBytes(4).toString('hex');
+  sequence = sequence >= Number.MAX_SAFE_INTEGER ? 0 : sequence + 1;
+  const random = PROCESS_MARK + sequence.toString(36);
   return member ? `${member.slice(0, MAX_MEMBER)}-${random}` : random;
 }
 

@@ -82,6 +82,9 @@ export function normaliseIpAddress(text: string): string | null {
   return best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLength).join(':')}`;
 }
 
+/** Distinct socket peers remembered by {@link TrustedProxies.clientIp} (cleared when full). */
+const PEER_MEMO_SIZE = 4096;
+
 /**
  * The client address of a request (proxy.md §3, `context.ip`): the socket peer, unless that peer is
  * a trusted proxy (`AILINK_TRUSTED_PROXY_CIDRS`); then the first hop of `X-Forwarded-For`, else
@@ -89,6 +92,8 @@ export function normaliseIpAddress(text: string): string | null {
  */
 export class TrustedProxies {
   private readonly prefixes: Prefix[];
+  /** Socket peers seen lately: their normalised form and whether they are trusted (peers repeat; parsing is not free). */
+  private readonly peers = new Map<string, { socket: string; trusted: boolean }>();
 
   constructor(entries: readonly string[] = []) {
     this.prefixes = entries.map(parsePrefix).filter((p): p is Prefix => p !== null);
@@ -105,8 +110,14 @@ export class TrustedProxies {
 
   /** `context.ip` for a request from `peer` with these headers (normalised; '' when the peer is unknown). */
   clientIp(peer: string, headers: IncomingHttpHeaders): string {
-    const socket = normaliseIpAddress(peer) ?? peer;
-    if (!this.trusts(peer)) return socket;
+    let known = this.peers.get(peer);
+    if (!known) {
+      known = { socket: normaliseIpAddress(peer) ?? peer, trusted: this.trusts(peer) };
+      if (this.peers.size >= PEER_MEMO_SIZE) this.peers.clear();
+      this.peers.set(peer, known);
+    }
+    const socket = known.socket;
+    if (!known.trusted) return socket;
     const forwarded = first(headers['x-forwarded-for'])?.split(',')[0];
     const candidates = [forwarded, first(headers['x-real-ip'])];
     for (const candidate of candidates) {
