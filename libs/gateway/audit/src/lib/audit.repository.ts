@@ -129,12 +129,16 @@ export class AuditRepository {
       const rows: string[] = [];
       const chained = clean.map((prepared) => {
         const head = current.get(prepared.project_id) as ChainHead;
-        let chainedRecord: ChainedAuditRecord = { ...prepared, seq: head.last_seq + 1, prev_hash: head.last_hash, hash: '' };
+        // `prepared` is this batch's own copy (prepareForWrite): chained in place, re-chained on a retry.
+        let chainedRecord = prepared as ChainedAuditRecord;
+        chainedRecord.seq = head.last_seq + 1;
+        chainedRecord.prev_hash = head.last_hash;
+        chainedRecord.hash = '';
         // The canonical text is hashed and, with the unhashed columns appended, is also the stored row.
         let canonical = canonicalRecordJson(chainedRecord);
         chainedRecord.hash = hashChainLink(head.last_hash, canonical);
         let row = rowJson(canonical, chainedRecord);
-        if (ESCAPED_UNSTORABLE.test(row)) {
+        if (row.includes('\\u') && ESCAPED_UNSTORABLE.test(row)) {
           // Rare: a NUL or a lone surrogate somewhere in the fields. Store (and hash) them made storable.
           chainedRecord = {
             ...(cleanDeep({ ...prepared, bodies: null }) as AuditRecord),

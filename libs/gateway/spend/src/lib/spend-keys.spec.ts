@@ -1,4 +1,4 @@
-import { counterRef, parseCounterKey, spendDirtyKey, spendSettledKey } from './spend-keys';
+import { counterRef, currentCounterRef, parseCounterKey, spendDirtyKey, spendSettledKey } from './spend-keys';
 
 describe('spend keys (data-model.md, Redis keyspace)', () => {
   it('names counters, reservations, dirty sets and guards', () => {
@@ -15,5 +15,22 @@ describe('spend keys (data-model.md, Redis keyspace)', () => {
     expect(parseCounterKey('ailink:spend:session:p1:a:b:lifetime')).toEqual({ scope: 'session', id: 'p1:a:b', periodKey: 'lifetime' });
     expect(parseCounterKey('ailink:spend:dirty:org')).toBeNull();
     expect(parseCounterKey('other')).toBeNull();
+  });
+});
+
+describe('currentCounterRef', () => {
+  it('hands out one counter per scope, id and period until the period ends, then the next period’s', () => {
+    const id = 'tok_' + 'c'.repeat(24);
+    const morning = Date.UTC(2026, 10, 26, 8, 0, 0);
+    const daily = currentCounterRef('token', id, 'daily', morning);
+    expect(daily).toEqual(counterRef('token', id, 'daily', new Date(morning)));
+    expect(currentCounterRef('token', id, 'daily', Date.UTC(2026, 10, 26, 23, 59, 59, 999))).toBe(daily);
+    const next = currentCounterRef('token', id, 'daily', Date.UTC(2026, 10, 27, 0, 0, 0));
+    expect(next.periodKey).toBe('2026-11-27');
+    expect(next).toEqual(counterRef('token', id, 'daily', new Date(Date.UTC(2026, 10, 27))));
+    expect(currentCounterRef('token', id, 'monthly', morning).periodKey).toBe('2026-11');
+    expect(currentCounterRef('project', id, 'daily', morning)).not.toBe(daily);
+    const lifetime = currentCounterRef('token', id, 'lifetime', morning);
+    expect(currentCounterRef('token', id, 'lifetime', Date.UTC(2030, 0, 1))).toBe(lifetime);
   });
 });

@@ -1,4 +1,4 @@
-import { counterExpireAtSecs, periodKey, type SpendPeriod } from './periods';
+import { counterExpireAtSecs, periodEndMs, periodKey, type SpendPeriod } from './periods';
 
 /** Who a spend counter belongs to. `team` is reserved for team budgets (not wired yet). */
 export type SpendScope = 'token' | 'team' | 'project' | 'session';
@@ -61,4 +61,23 @@ export function counterRef(scope: SpendScope, id: string, period: SpendPeriod, a
     reservationKey: spendReservationKey(scope, id, key),
     expireAtSecs: counterExpireAtSecs(period, at),
   };
+}
+
+/** Counters of the current periods handed out lately (the hot path asks for the same few, request after request). */
+const currentRefs = new Map<string, { ref: CounterRef; untilMs: number }>();
+const CURRENT_REFS_MAX = 10_000;
+
+/**
+ * {@link counterRef} for the period containing `nowMs`, reused until that period ends (the same object
+ * for every request of the period; treat it as read-only). Lifetime counters never end.
+ */
+export function currentCounterRef(scope: SpendScope, id: string, period: SpendPeriod, nowMs: number): CounterRef {
+  const cacheKey = `${scope}|${id}|${period}`;
+  const known = currentRefs.get(cacheKey);
+  if (known && nowMs < known.untilMs) return known.ref;
+  const at = new Date(nowMs);
+  const ref = counterRef(scope, id, period, at);
+  if (currentRefs.size >= CURRENT_REFS_MAX) currentRefs.clear();
+  currentRefs.set(cacheKey, { ref, untilMs: periodEndMs(period, at) ?? Number.POSITIVE_INFINITY });
+  return ref;
 }

@@ -11,7 +11,7 @@ import { PricingService } from './pricing/pricing.service';
 import { providerCandidates } from './pricing/providers';
 import { SpendLedger } from './spend-ledger';
 import { SpendProfileCache } from './spend-profile-cache';
-import { counterRef } from './spend-keys';
+import { counterRef, currentCounterRef } from './spend-keys';
 import { SpendTracker, type AppliedCap, type SpendState } from './spend-tracker';
 import { SessionsService } from './sessions/sessions.service';
 import { SpendEvents, type SpendWatch } from './spend-events';
@@ -117,8 +117,9 @@ export class SpendStage implements ProxyStage {
     const sessionId = ctx.header('x-session-id')?.trim();
     const session = sessionId ? await this.sessions.forRequest(token, sessionId, ctx.header('x-properties'), ctx.requestId) : null;
     const now = new Date();
-    const tokenCounters = TOKEN_CAP_PERIODS.map((period) => counterRef('token', token.id, period, now));
-    const projectCounters = PROJECT_BUDGET_PERIODS.map((period) => counterRef('project', token.projectId, period, now));
+    const nowMs = now.getTime();
+    const tokenCounters = TOKEN_CAP_PERIODS.map((period) => currentCounterRef('token', token.id, period, nowMs));
+    const projectCounters = PROJECT_BUDGET_PERIODS.map((period) => currentCounterRef('project', token.projectId, period, nowMs));
     const applied: AppliedCap[] = [];
     for (const counter of tokenCounters) {
       const limit = caps[counter.period as keyof typeof caps];
@@ -133,10 +134,10 @@ export class SpendStage implements ProxyStage {
     if (token.teamId && team) {
       // The daily team counter feeds `team_spend` (one row per UTC day); a budget over a longer
       // period gets its own counter, whose base is the sum of its days.
-      const daily = counterRef('team', token.teamId, 'daily', now);
+      const daily = currentCounterRef('team', token.teamId, 'daily', nowMs);
       counters.push(daily);
       if (team.limitMicros !== null) {
-        const counter = team.period === 'daily' ? daily : counterRef('team', token.teamId, team.period, now);
+        const counter = team.period === 'daily' ? daily : currentCounterRef('team', token.teamId, team.period, nowMs);
         if (counter !== daily) counters.push(counter);
         applied.push({ counter, limitMicros: team.limitMicros, scope: 'team', period: team.period });
       }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@ailink/gateway-core';
 import { TieredCacheFactory, type TieredCache } from '@ailink/gateway-redis';
-import { PriceList, type PriceRowData } from './price-book';
+import { EMPTY_PRICE_LIST, PriceList, type PriceRowData } from './price-book';
 import { PricingRepository, toPriceRowData } from './pricing.repository';
-
 /** Cache kind of price lists: `ailink:res:pricing:{org_id}` and `ailink:res:pricing:builtin`. */
 export const PRICING_CACHE_KIND = 'pricing';
 /** The id under which the built-in rows are cached. */
@@ -32,7 +31,7 @@ export class PricingCache {
 
   async lists(orgId: string): Promise<{ overrides: PriceList; builtin: PriceList }> {
     const [overrides, builtin] = await Promise.all([this.cache.get(orgId), this.cache.get(BUILTIN_PRICES_ID)]);
-    return { overrides: overrides ?? new PriceList([]), builtin: builtin ?? new PriceList([]) };
+    return { overrides: overrides ?? EMPTY_PRICE_LIST, builtin: builtin ?? EMPTY_PRICE_LIST };
   }
 
   invalidate(orgId: string | null): Promise<void> {

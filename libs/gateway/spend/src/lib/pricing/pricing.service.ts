@@ -5,7 +5,7 @@ import { ErrorCode, GatewayError, LOGGER, type Principal } from '@ailink/gateway
 import { microsToDecimal, parseUsd } from '../money';
 import type { ModelPricingEntity } from '../entities/model-pricing.entity';
 import { BUILTIN_PRICES } from './builtin-prices';
-import { resolvePrice, type ResolvedPrice } from './price-book';
+import { resolvePrice, type PriceList, type ResolvedPrice } from './price-book';
 import { MAX_PATTERN_LENGTH } from './price-pattern';
 import { PricingCache } from './pricing-cache';
 import type { ListPricingQueryDto, PutPricingDto } from './pricing.dto';
@@ -39,8 +39,14 @@ function truthy(value: string | undefined): boolean {
  * The rules of the price table (vault-and-spend.md §4): organisation overrides and built-in rows,
  * seeded at startup; lookups for the proxy through the cache tiers.
  */
+/** Distinct provider/model pairs remembered per list pair (cleared when full). */
+const RESOLVED_MAX = 4096;
+
 @Injectable()
 export class PricingService implements OnApplicationBootstrap {
+  /** Prices resolved per (overrides list, built-in list) object pair, by providers and model. */
+  private readonly resolved = new WeakMap<PriceList, WeakMap<PriceList, Map<string, ResolvedPrice | null>>>();
+
   constructor(
     private readonly repository: PricingRepository,
     private readonly cache: PricingCache,
@@ -59,7 +65,19 @@ export class PricingService implements OnApplicationBootstrap {
   /** The price for a request of `orgId` (overrides and built-in rows, most specific first); null when none matches. */
   async lookup(orgId: string, providers: readonly string[], model: string | null): Promise<ResolvedPrice | null> {
     if (!model) return null;
-    return resolvePrice(await this.cache.lists(orgId), providers, model);
+    const lists = await this.cache.lists(orgId);
+    // Resolved prices are remembered per pair of cached lists: a changed list is a new object.
+    let byBuiltin = this.resolved.get(lists.overrides);
+    if (!byBuiltin) this.resolved.set(lists.overrides, (byBuiltin = new WeakMap()));
+    let memo = byBuiltin.get(lists.builtin);
+    if (!memo) byBuiltin.set(lists.builtin, (memo = new Map()));
+    const key = `${providers.join(',')}|${model}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const price = resolvePrice(lists, providers, model);
+    if (memo.size >= RESOLVED_MAX) memo.clear();
+    memo.set(key, price);
+    return price;
   }
 
   async list(principal: Principal, query: ListPricingQueryDto): Promise<PricingRow[]> {
