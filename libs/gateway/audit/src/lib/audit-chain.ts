@@ -22,11 +22,24 @@ export function canonicalJson(value: unknown): string {
     return JSON.stringify(value);
   }
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item)).join(',')}]`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return out + ']';
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const source = value as Record<string, unknown>;
+    // Default sort compares UTF-16 code units, as RFC 8785 asks.
+    const keys = Object.keys(source).sort();
+    let out = '{';
+    let first = true;
+    for (const k of keys) {
+      const v = source[k];
+      if (v === undefined) continue;
+      out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+      first = false;
+    }
+    return out + '}';
   }
   throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
 }
