@@ -1,23 +1,27 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { RoutePriceSource } from '@ailink/gateway-policy';
-import { PricingService, SpendModule, providerCandidates } from '@ailink/gateway-spend';
+import { PricingService, SpendModule, SpendProfileCache, providerCandidates } from '@ailink/gateway-spend';
 
-/** No organisation: only the built-in price rows match (the proxy context carries no organisation id). */
+/** No organisation (the project is gone): only the built-in price rows match. */
 const NO_ORG = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Prices for the policies' `dynamic_route` `lowest_cost` strategy (proxy.md §11), from the pricing
  * feature through its cache tiers: the blended `(input_per_m + output_per_m) / 2` in USD per million
- * tokens of the built-in price rows (organisation overrides are not consulted).
+ * tokens, the project's organisation overrides (`/pricing`) winning over the built-in rows as for spend.
  */
 @Injectable()
 export class SpendRoutePriceSource extends RoutePriceSource {
-  constructor(private readonly pricing: PricingService) {
+  constructor(
+    private readonly pricing: PricingService,
+    private readonly profiles: SpendProfileCache,
+  ) {
     super();
   }
 
-  async blendedPricePerM(_projectId: string, model: string, upstreamUrl: string): Promise<number | null> {
-    const price = await this.pricing.lookup(NO_ORG, providerCandidates(model, upstreamUrl), model);
+  async blendedPricePerM(projectId: string, model: string, upstreamUrl: string): Promise<number | null> {
+    const orgId = (await this.profiles.project(projectId))?.orgId ?? NO_ORG;
+    const price = await this.pricing.lookup(orgId, providerCandidates(model, upstreamUrl), model);
     return price ? (price.inputPerM + price.outputPerM) / 2 / 1_000_000 : null;
   }
 }

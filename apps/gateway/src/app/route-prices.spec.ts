@@ -1,4 +1,4 @@
-import type { PricingService } from '@ailink/gateway-spend';
+import type { PricingService, SpendProfileCache } from '@ailink/gateway-spend';
 import { SpendRoutePriceSource } from './route-prices.module';
 
 describe('SpendRoutePriceSource (dynamic_route lowest_cost prices)', () => {
@@ -10,9 +10,16 @@ describe('SpendRoutePriceSource (dynamic_route lowest_cost prices)', () => {
         return model === 'gpt-4o-mini' ? { inputPerM: 150_000, outputPerM: 600_000 } : null;
       },
     } as unknown as PricingService;
-    const source = new SpendRoutePriceSource(pricing);
+    const ORG = '11111111-2222-4333-8444-555555555555';
+    const profiles = {
+      project: async (id: string) => (id === 'p' ? { orgId: ORG } : null),
+    } as unknown as SpendProfileCache;
+    const source = new SpendRoutePriceSource(pricing, profiles);
     expect(await source.blendedPricePerM('p', 'gpt-4o-mini', 'https://api.openai.com/v1')).toBeCloseTo(0.375);
     expect(await source.blendedPricePerM('p', 'unknown-model', 'http://127.0.0.1:1')).toBeNull();
-    expect(asked[0]).toEqual(['00000000-0000-0000-0000-000000000000', ['openai'], 'gpt-4o-mini']);
+    // The project's organisation, so its /pricing overrides count; a vanished project only sees built-in rows.
+    expect(asked[0]).toEqual([ORG, ['openai'], 'gpt-4o-mini']);
+    await source.blendedPricePerM('gone', 'gpt-4o-mini', 'https://api.openai.com/v1');
+    expect(asked[2]).toEqual(['00000000-0000-0000-0000-000000000000', ['openai'], 'gpt-4o-mini']);
   });
 });

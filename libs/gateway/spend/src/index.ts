@@ -18,3 +18,4 @@ export { normaliseUsage } from './lib/cost/usage';
 export type { NormalisedUsage } from './lib/cost/usage';
 export { periodKey } from './lib/periods';
 export { ModelPricingEntity } from './lib/entities/model-pricing.entity';
+export { SpendProfileCache } from './lib/spend-profile-cache';

@@ -64,6 +64,6 @@ export const SPEND_ENTITIES = [
     SpendGuardStage,
     SpendSettleHook,
   ],
-  exports: [SpendStage, SpendGuardStage, SpendSettleHook, PricingService, SpendLedger, SpendFlusher],
+  exports: [SpendStage, SpendGuardStage, SpendSettleHook, SpendProfileCache, PricingService, SpendLedger, SpendFlusher],
 })
 export class SpendModule {}
