@@ -1,8 +1,8 @@
-import { ClipboardModule } from '@angular/cdk/clipboard';
 import { ChangeDetectionStrategy, Component, OnDestroy, inject, signal } from '@angular/core';
 import { MatButtonModule } from '@angular/material/button';
 import { MAT_DIALOG_DATA, MatDialogModule } from '@angular/material/dialog';
 import type { CreateTokenResponse } from '@ailink/shared-contracts';
+import { ShowOnceSecret } from '../shared/show-once-secret';
 
 /**
  * Shows a new token's secret exactly once, with a copy button. The secret is held only by this
@@ -11,78 +11,20 @@ import type { CreateTokenResponse } from '@ailink/shared-contracts';
  */
 @Component({
   selector: 'ailink-token-secret-dialog',
-  imports: [MatDialogModule, MatButtonModule, ClipboardModule],
+  imports: [MatDialogModule, MatButtonModule, ShowOnceSecret],
   template: `
     <h2 mat-dialog-title>Token “{{ name }}” created</h2>
     <mat-dialog-content>
-      <p class="once" data-testid="show-once-note">
-        <strong>Copy this token now. You won't see it again:</strong> AIlink stores only its hash, and neither the gateway nor this portal
-        can show it later.
-      </p>
-      <label class="secret-label" for="token-secret">Token secret</label>
-      <div class="secret-row">
-        <input
-          id="token-secret"
-          class="secret"
-          type="text"
-          readonly
-          [value]="secret()"
-          data-testid="token-secret"
-          (focus)="selectAll($event)"
-        />
-        <button mat-stroked-button type="button" [cdkCopyToClipboard]="secret()" (cdkCopyToClipboardCopied)="copied.set($event)">
-          Copy
-        </button>
-      </div>
-      <p class="copy-status" role="status">
-        @if (copied() === true) {
-          Copied to the clipboard.
-        } @else if (copied() === false) {
-          Copying failed: select the text and copy it yourself.
-        }
-      </p>
-      <p class="muted">
-        Agents send it as <code>Authorization: Bearer &lt;token&gt;</code>. In lists it appears masked as <code>{{ masked }}</code
-        >.
-      </p>
+      <ailink-show-once-secret noun="token" label="Token secret" fieldId="token-secret" [secret]="secret()">
+        <p class="muted">
+          Agents send it as <code>Authorization: Bearer &lt;token&gt;</code>. In lists it appears masked as <code>{{ masked }}</code
+          >.
+        </p>
+      </ailink-show-once-secret>
     </mat-dialog-content>
     <mat-dialog-actions align="end">
       <button mat-flat-button type="button" mat-dialog-close>I have saved the token</button>
     </mat-dialog-actions>
-  `,
-  styles: `
-    .once {
-      padding: 8px 12px;
-      border-radius: 8px;
-      background: var(--mat-sys-tertiary-container);
-      color: var(--mat-sys-on-tertiary-container);
-    }
-    .secret-label {
-      display: block;
-      font: var(--mat-sys-label-large);
-      margin-bottom: 4px;
-    }
-    .secret-row {
-      display: flex;
-      gap: 8px;
-      align-items: center;
-    }
-    .secret {
-      flex: 1 1 auto;
-      min-width: 0;
-      font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace;
-      font-size: 14px;
-      line-height: 1.6;
-      padding: 8px 12px;
-      border: 1px solid var(--mat-sys-outline);
-      border-radius: 4px;
-      background: var(--mat-sys-surface-container);
-      color: var(--mat-sys-on-surface);
-    }
-    .copy-status {
-      min-height: 1.5em;
-      margin: 4px 0 8px;
-    }
   `,
   changeDetection: ChangeDetectionStrategy.OnPush,
 })
@@ -91,12 +33,6 @@ export class TokenSecretDialog implements OnDestroy {
   protected readonly name = this.data.name;
   protected readonly masked = this.data.masked;
   protected readonly secret = signal(this.data.token_id);
-  /** Result of the last copy: true, false (failed) or null (not tried). */
-  protected readonly copied = signal<boolean | null>(null);
-
-  protected selectAll(event: FocusEvent): void {
-    (event.target as HTMLInputElement).select();
-  }
 
   ngOnDestroy(): void {
     this.secret.set('');
