@@ -86,7 +86,8 @@ export class SpendStage implements ProxyStage {
 
   async run(ctx: ProxyContext): Promise<void> {
     const prepared = this.tracker.takePrepared(ctx);
-    const state = prepared === undefined ? await this.prepare(ctx) : prepared;
+    // A request held for a human decision is looked at afresh: its periods (and session) may have moved on.
+    const state = prepared === undefined || ctx.deliberateWaitMs > 0 ? await this.prepare(ctx) : prepared;
     if (!state) return;
     this.tracker.set(ctx, state);
     if (state.caps.length === 0) return;
