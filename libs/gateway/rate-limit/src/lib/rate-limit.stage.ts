@@ -66,8 +66,9 @@ function setStatus(limit: PlannedLimit, status: FiredPolicyAction['status']): vo
  *
  * Admitted: `X-RateLimit-Limit/Remaining/Reset` of the most restrictive enforced limit (lowest
  * remaining). Refused: 429 `rate_limit_exceeded` with `Retry-After` and the same headers (remaining
- * 0, reset when a slot frees) and a `rate_limit_exceeded` event (deduplicated per minute). Redis unavailable: `AILINK_RATE_LIMIT_FAIL_MODE` (`closed` → 503
- * `dependency_unavailable`, `open` → proceed with `x-ailink-warning: rate limit not enforced`).
+ * 0, reset when a slot frees) and a `rate_limit_exceeded` event (deduplicated per minute). Redis
+ * unavailable: `AILINK_RATE_LIMIT_FAIL_MODE` (`closed` → 503 `dependency_unavailable`, `open` →
+ * proceed with `x-ailink-warning: rate limit not enforced`).
  */
 @Injectable()
 export class RateLimitStage implements ProxyStage {
