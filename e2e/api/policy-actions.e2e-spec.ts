@@ -384,31 +384,38 @@ describe('policy actions through the built gateway (external mode)', () => {
   it('dynamic_route lowest_cost reads the organisation’s /pricing overrides', async () => {
     const suffix = Date.now().toString(36);
     const [dear, cheap] = [`gpt-house-dear-${suffix}`, `gpt-house-cheap-${suffix}`];
-    for (const [model, price] of [
-      [dear, 50],
-      [cheap, 0.5],
-    ] as const) {
-      const put = await api('PUT', '/pricing', { provider: 'openai', model_pattern: model, input_per_m: price, output_per_m: price });
-      expect(put.status).toBe(200);
-    }
-    const p = await policy('house-cheapest', [
-      {
-        then: {
-          action: 'dynamic_route',
-          strategy: 'lowest_cost',
-          pool: [
-            { model: dear, upstream_url: `${upstream.url}/v1` },
-            { model: cheap, upstream_url: `${second.url}/v1` },
-          ],
+    // The default organisation's price list is shared with the other e2e files: the overrides go again at the end.
+    const overrides: string[] = [];
+    try {
+      for (const [model, price] of [
+        [dear, 50],
+        [cheap, 0.5],
+      ] as const) {
+        const put = await api('PUT', '/pricing', { provider: 'openai', model_pattern: model, input_per_m: price, output_per_m: price });
+        expect(put.status).toBe(200);
+        overrides.push(put.json.id);
+      }
+      const p = await policy('house-cheapest', [
+        {
+          then: {
+            action: 'dynamic_route',
+            strategy: 'lowest_cost',
+            pool: [
+              { model: dear, upstream_url: `${upstream.url}/v1` },
+              { model: cheap, upstream_url: `${second.url}/v1` },
+            ],
+          },
         },
-      },
-    ]);
-    const t = await token([p.id]);
-    const r = await chat(t.secret, { model: dear });
-    expect(r.status).toBe(200);
-    // No built-in row knows these models: only the overrides can put the second one first.
-    expect(r.headers.get('x-ailink-upstream')).toBe(`${second.url}/v1/chat/completions`);
-    expect(JSON.parse(lastSeen(second).body).model).toBe(cheap);
+      ]);
+      const t = await token([p.id]);
+      const r = await chat(t.secret, { model: dear });
+      expect(r.status).toBe(200);
+      // No built-in row knows these models: only the overrides can put the second one first.
+      expect(r.headers.get('x-ailink-upstream')).toBe(`${second.url}/v1/chat/completions`);
+      expect(JSON.parse(lastSeen(second).body).model).toBe(cheap);
+    } finally {
+      for (const id of overrides) expect((await api('DELETE', `/pricing/${id}`)).status).toBeLessThan(300);
+    }
   });
 
   it('dynamic_route lowest_latency learns the p50 per model from the audit records of the last hour', async () => {
