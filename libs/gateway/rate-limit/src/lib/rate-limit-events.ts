@@ -1,13 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '@ailink/gateway-core';
-import { EventBus } from '@ailink/gateway-events';
+import { EventBus, OncePerWindow } from '@ailink/gateway-events';
 import type { PlannedLimit } from './rate-limit-plan';
 
 /** `rate_limit_exceeded` fires at most once per token, policy and rule in this window (per instance). */
 export const RATE_LIMIT_EVENT_WINDOW_MS = 60_000;
-/** Past this many remembered keys, expired ones are dropped (a spray of tokens cannot grow the map for long). */
-const PRUNE_AT = 10_000;
 
 /** The refused request's token, as the event names it. */
 export interface RateLimitedToken {
@@ -25,7 +23,7 @@ export interface RateLimitedToken {
  */
 @Injectable()
 export class RateLimitEvents {
-  private readonly recent = new Map<string, { at: number; suppressed: number }>();
+  private readonly gate = new OncePerWindow(RATE_LIMIT_EVENT_WINDOW_MS);
 
   constructor(
     private readonly bus: EventBus,
@@ -34,14 +32,8 @@ export class RateLimitEvents {
 
   refused(token: RateLimitedToken, limit: PlannedLimit, retryAfterSecs: number, now = Date.now()): void {
     try {
-      const key = `${token.id}|${limit.fired?.policy_id ?? ''}|${limit.fired?.rule_index ?? ''}`;
-      const last = this.recent.get(key);
-      if (last && now - last.at < RATE_LIMIT_EVENT_WINDOW_MS) {
-        last.suppressed += 1;
-        return;
-      }
-      this.recent.set(key, { at: now, suppressed: 0 });
-      if (this.recent.size > PRUNE_AT) this.prune(now);
+      const suppressed = this.gate.admit(`${token.id}|${limit.fired?.policy_id ?? ''}|${limit.fired?.rule_index ?? ''}`, now);
+      if (suppressed === null) return;
       this.bus.emit('rate_limit_exceeded', {
         project_id: token.projectId,
         token_id: token.id,
@@ -52,15 +44,11 @@ export class RateLimitEvents {
           max_requests: limit.maxRequests,
           window_secs: limit.windowSecs,
           retry_after_secs: retryAfterSecs,
-          suppressed_count: last?.suppressed ?? 0,
+          suppressed_count: suppressed,
         },
       });
     } catch (error) {
       this.logger.warn({ err: error }, 'Rate limit: could not emit rate_limit_exceeded');
     }
-  }
-
-  private prune(now: number): void {
-    for (const [key, entry] of this.recent) if (now - entry.at >= RATE_LIMIT_EVENT_WINDOW_MS) this.recent.delete(key);
   }
 }

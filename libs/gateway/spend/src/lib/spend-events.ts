@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AppConfig, LOGGER } from '@ailink/gateway-core';
-import { EventBus } from '@ailink/gateway-events';
+import { EventBus, OncePerWindow } from '@ailink/gateway-events';
 import { KeyValueStore } from '@ailink/gateway-redis';
 import { microsToUsd } from './money';
 import type { SpendPeriod } from './periods';
@@ -38,7 +38,7 @@ export function budgetWarnKey(counter: CounterRef): string {
  */
 @Injectable()
 export class SpendEvents {
-  private readonly recent = new Map<string, { at: number; suppressed: number }>();
+  private readonly gate = new OncePerWindow(CAP_EVENT_WINDOW_MS);
 
   constructor(
     private readonly bus: EventBus,
@@ -59,15 +59,8 @@ export class SpendEvents {
     reason: 'spend_cap_reached' | 'pricing_missing',
   ): void {
     try {
-      const key = `${input.tokenId}|${input.scope}|${input.period}`;
-      const now = Date.now();
-      const last = this.recent.get(key);
-      if (last && now - last.at < CAP_EVENT_WINDOW_MS) {
-        last.suppressed += 1;
-        return;
-      }
-      this.recent.set(key, { at: now, suppressed: 0 });
-      if (this.recent.size > 10_000) this.prune(now);
+      const suppressed = this.gate.admit(`${input.tokenId}|${input.scope}|${input.period}`);
+      if (suppressed === null) return;
       this.bus.emit('spend_cap_exceeded', {
         project_id: input.projectId,
         token_id: input.tokenId,
@@ -78,7 +71,7 @@ export class SpendEvents {
           limit_usd: microsToUsd(limitMicros),
           current_usd: microsToUsd(currentMicros),
           reason,
-          suppressed_count: last?.suppressed ?? 0,
+          suppressed_count: suppressed,
         },
       });
     } catch (error) {
@@ -112,9 +105,5 @@ export class SpendEvents {
         });
       })
       .catch((error: unknown) => this.logger.warn({ err: error }, 'Spend: could not emit budget_warning'));
-  }
-
-  private prune(now: number): void {
-    for (const [key, entry] of this.recent) if (now - entry.at >= CAP_EVENT_WINDOW_MS) this.recent.delete(key);
   }
 }
