@@ -97,6 +97,8 @@ describe('Policies page in Chromium against the built gateway', () => {
     await page.waitForURL((u) => /^\/policies\/[0-9a-f-]{36}$/.test(u.pathname));
     const id = new URL(page.url()).pathname.split('/').pop() as string;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    // The detail page says "Policy" until the policy has loaded.
+    await page.getByRole('heading', { level: 1, name: POLICY_NAME, exact: true }).waitFor();
     expect(await h1()).toBe(POLICY_NAME);
     await page.getByTestId('policy-mode').getByText('shadow · version 1').waitFor();
     await page.getByTestId('versions').waitFor();
