@@ -6,6 +6,7 @@ import {
   bodySha256,
   canonicalJson,
   canonicalRecordJson,
+  canonicalView,
   chainHash,
   hashedFields,
   microsecondTimestamp,
@@ -162,5 +163,38 @@ describe('hash chain (§4)', () => {
       model: 'gpt-4o',
     } as unknown as AuditRecord & { seq: number };
     expect(canonicalRecordJson(record)).toBe(canonicalJson(hashedFields(record)));
+  });
+
+  it.each([
+    ['array-index keys, which JSON.stringify would move first', { tags: { b: 'x', '10': 'y', '9': 'z', '01': 'w' } }],
+    ['unsorted keys deep inside arrays', { policies_evaluated: [{ z: 1, a: [{ d: 1, c: { f: 2, e: 3 } }] }, 'x', 3] }],
+    ['undefined members of objects and arrays', { custom_properties: { a: undefined, b: [undefined, 1] }, model: undefined }],
+    ['numbers in ES form', { overhead_ms: -0, response_latency_ms: 1e21, tokens_per_second: 1.5e-7 }],
+    ['non-plain objects', { router_info: new Date(0), tags: Object.create(null) as object }],
+    ['unusual strings', { path: '/a"b\\c\u2028\u0000', agent_name: 'lone \ud800 surrogate', model: 'é𝄞' }],
+  ])('gives the canonical_json text for %s', (_name, fields) => {
+    const record = { id: 'i', seq: 7, created_at: '2026-03-01T12:00:00Z', project_id: 'p', ...fields } as unknown as AuditRecord & {
+      seq: number;
+    };
+    const text = canonicalRecordJson(record);
+    expect(text).toBe(canonicalJson(hashedFields(record)));
+    expect(JSON.parse(text)).toMatchObject({ seq: 7, created_at: '2026-03-01T12:00:00.000000Z' });
+  });
+
+  it('spells out exactly the hashed fields, in canonical order', () => {
+    const view = canonicalView({ seq: 1, created_at: '2026-03-01T12:00:00Z' } as unknown as AuditRecord & { seq: number });
+    expect(Object.keys(view)).toEqual([...HASHED_FIELDS].sort());
+  });
+
+  it('refuses non-finite numbers, as canonical_json does', () => {
+    const record = {
+      id: 'i',
+      seq: 1,
+      created_at: '2026-03-01T12:00:00Z',
+      overhead_ms: Number.POSITIVE_INFINITY,
+    } as unknown as AuditRecord & {
+      seq: number;
+    };
+    expect(() => canonicalRecordJson(record)).toThrow(TypeError);
   });
 });

@@ -130,7 +130,7 @@ export class AuditRepository {
       const chained = clean.map((prepared) => {
         const head = current.get(prepared.project_id) as ChainHead;
         // `prepared` is this batch's own copy (prepareForWrite): chained in place, re-chained on a retry.
-        let chainedRecord = prepared as ChainedAuditRecord;
+        let chainedRecord = prepared;
         chainedRecord.seq = head.last_seq + 1;
         chainedRecord.prev_hash = head.last_hash;
         chainedRecord.hash = '';
@@ -301,15 +301,20 @@ function cleanDeep(value: unknown): unknown {
  */
 const ESCAPED_UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
+const UNCHAINED = { seq: 0, prev_hash: '', hash: '' } as const;
+
 /**
  * What is stored is what is hashed: strings made storable, then the bodies' SHA-256 computed at write
  * time (the chain hashes those, since bodies expire). Bodies are cleaned here; the other fields are
  * checked on their JSON text in {@link AuditRepository.insertChained} and cleaned only when needed.
  */
-function prepareForWrite(record: AuditRecord): AuditRecord {
+function prepareForWrite(record: AuditRecord): ChainedAuditRecord {
   const projectId = record.project_id.toLowerCase();
   const bodies = record.bodies;
-  if (!bodies) return { ...record, project_id: projectId, bodies: null, request_body_sha256: null, response_body_sha256: null };
+  // The chain fields are created here (set in place later) so that the copy keeps one shape.
+  if (!bodies) {
+    return { ...record, project_id: projectId, bodies: null, request_body_sha256: null, response_body_sha256: null, ...UNCHAINED };
+  }
   const cleanBodies = cleanDeep(bodies) as NonNullable<AuditRecord['bodies']>;
   return {
     ...record,
@@ -317,6 +322,7 @@ function prepareForWrite(record: AuditRecord): AuditRecord {
     bodies: cleanBodies,
     request_body_sha256: bodySha256(cleanBodies.request_body),
     response_body_sha256: bodySha256(cleanBodies.response_body),
+    ...UNCHAINED,
   };
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '@ailink/gateway-core';
 import type { RateLimitKey } from '@ailink/shared-contracts';
 
 /** Longest client-chosen bucket value (agent name, user id) kept verbatim in a key; longer ones are hashed. */
@@ -19,7 +19,7 @@ export function windowSecs(window: string): number | null {
 
 /** `{action_hash}`: the first 12 hex characters of SHA-1(`key|window|max_requests`) (vault-and-spend.md §7, §8.1). */
 export function actionHash(key: RateLimitKey, window: string, maxRequests: number): string {
-  return createHash('sha1').update(`${key}|${window}|${maxRequests}`).digest('hex').slice(0, 12);
+  return sha1Hex(`${key}|${window}|${maxRequests}`).slice(0, 12);
 }
 
 /** Who a request is counted as, per bucket kind. */
@@ -35,7 +35,7 @@ export interface RateLimitSubject {
 
 /** A client-chosen value as a key part: verbatim when short, else `sha1:<hex>` (bounded keys). */
 function part(value: string): string {
-  return value.length <= MAX_BUCKET_VALUE ? value : `sha1:${createHash('sha1').update(value).digest('hex')}`;
+  return value.length <= MAX_BUCKET_VALUE ? value : `sha1:${sha1Hex(value)}`;
 }
 
 function present(value: string | null | undefined): string | null {

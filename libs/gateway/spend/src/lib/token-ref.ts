@@ -1,4 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '@ailink/gateway-core';
 import { VIRTUAL_TOKEN_PREFIX } from '@ailink/shared-contracts';
 
 /**
@@ -16,7 +17,7 @@ const PUBLIC_TOKEN_ID = /^tok_[0-9a-f]{24}$/;
 
 export function parseTokenRef(value: string): TokenRef | null {
   if (value.startsWith(VIRTUAL_TOKEN_PREFIX)) {
-    const secretSha256 = createHash('sha256').update(value, 'utf8').digest('hex');
+    const secretSha256 = sha256Hex(value);
     return { publicId: 'tok_' + secretSha256.slice(0, 24), secretSha256 };
   }
   const lower = value.toLowerCase();

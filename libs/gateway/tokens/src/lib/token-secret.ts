@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '@ailink/gateway-core';
 import { VIRTUAL_TOKEN_PREFIX } from '@ailink/shared-contracts';
 
 /** `tok_` + 24 lowercase hex: the public id of a token (spec README, "Identifiers"). */
@@ -12,10 +13,8 @@ export interface MintedToken {
   last4: string;
 }
 
-/** Lowercase hex SHA-256 of a bearer secret. */
-export function sha256Hex(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
+/** Lowercase hex SHA-256 of a bearer secret (the core helper, re-exported for this library's callers). */
+export { sha256Hex };
 
 /** The public id `tok_{first 24 hex of SHA-256(secret)}` from the secret's hash. */
 export function publicIdFromHash(secretSha256: string): string {
