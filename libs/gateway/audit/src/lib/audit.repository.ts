@@ -5,7 +5,7 @@ import { GENESIS_HASH, HASHED_FIELDS, bodySha256, canonicalRecordJson, hashChain
 import type { AuditCursor } from './audit-cursor';
 import type { AuditFilter } from './audit-filter';
 import type { AuditLogRow } from './audit.mapper';
-import { AUDIT_BODY_COLUMNS, AUDIT_LOG_COLUMNS, type AuditRecord, type ChainedAuditRecord } from './audit-record';
+import { AUDIT_BODY_COLUMNS, AUDIT_LOG_COLUMNS, type AuditBodies, type AuditRecord, type ChainedAuditRecord } from './audit-record';
 
 const LOG_NAMES = AUDIT_LOG_COLUMNS.map(([name]) => `"${name}"`).join(', ');
 const LOG_RECORDSET = AUDIT_LOG_COLUMNS.map(([name, type]) => `"${name}" ${type}`).join(', ');
@@ -129,7 +129,7 @@ export class AuditRepository {
       const rows: string[] = [];
       const chained = clean.map((prepared) => {
         const head = current.get(prepared.project_id) as ChainHead;
-        // `prepared` is this batch's own copy (prepareForWrite): chained in place, re-chained on a retry.
+        // Chained in place (prepareForWrite), re-chained on a retry.
         let chainedRecord = prepared;
         chainedRecord.seq = head.last_seq + 1;
         chainedRecord.prev_hash = head.last_hash;
@@ -156,9 +156,10 @@ export class AuditRepository {
         return chainedRecord;
       });
       const heads = projects.map((p) => ({ project_id: p, expected_seq: start.get(p)?.last_seq, ...current.get(p) }));
-      const bodies = chained.filter((r) => r.bodies !== null).map((r) => ({ audit_log_id: r.id, created_at: r.created_at, ...r.bodies }));
+      let bodies = '';
+      for (const r of chained) if (r.bodies !== null) bodies += (bodies === '' ? '' : ',') + bodyRowJson(r);
       try {
-        await this.dataSource.query(WRITE_BATCH, [`[${rows.join(',')}]`, toJson(bodies), toJson(heads), projects.length]);
+        await this.dataSource.query(WRITE_BATCH, [`[${rows.join(',')}]`, `[${bodies}]`, toJson(heads), projects.length]);
         for (const [p, head] of current) this.heads.set(p, head);
         return chained;
       } catch (error) {
@@ -250,6 +251,16 @@ function rowJson(canonical: string, record: ChainedAuditRecord): string {
   return out + '}';
 }
 
+/** The JSON object of one `audit_log_bodies` row (`json_to_recordset` ignores key order). */
+function bodyRowJson(record: ChainedAuditRecord): string {
+  const bodies = record.bodies as AuditBodies;
+  return (
+    `{"audit_log_id":${JSON.stringify(record.id)},"created_at":${JSON.stringify(record.created_at)},` +
+    `"request_body":${JSON.stringify(bodies.request_body ?? null)},"response_body":${JSON.stringify(bodies.response_body ?? null)},` +
+    `"request_headers":${JSON.stringify(bodies.request_headers ?? null)},"response_headers":${JSON.stringify(bodies.response_headers ?? null)}}`
+  );
+}
+
 // NUL is not storable in PostgreSQL text/json; lone surrogates are not valid UTF-8.
 // eslint-disable-next-line no-control-regex
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -301,29 +312,29 @@ function cleanDeep(value: unknown): unknown {
  */
 const ESCAPED_UNSTORABLE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 
-const UNCHAINED = { seq: 0, prev_hash: '', hash: '' } as const;
-
 /**
  * What is stored is what is hashed: strings made storable, then the bodies' SHA-256 computed at write
  * time (the chain hashes those, since bodies expire). Bodies are cleaned here; the other fields are
  * checked on their JSON text in {@link AuditRepository.insertChained} and cleaned only when needed.
+ *
+ * In place, without a copy: a record belongs to the write path once enqueued, and every step here
+ * gives the same result when repeated (a retried or spilled record is prepared and chained again).
  */
 function prepareForWrite(record: AuditRecord): ChainedAuditRecord {
-  const projectId = record.project_id.toLowerCase();
+  const prepared = record as ChainedAuditRecord;
+  prepared.project_id = record.project_id.toLowerCase();
   const bodies = record.bodies;
-  // The chain fields are created here (set in place later) so that the copy keeps one shape.
-  if (!bodies) {
-    return { ...record, project_id: projectId, bodies: null, request_body_sha256: null, response_body_sha256: null, ...UNCHAINED };
+  if (bodies) {
+    const cleanBodies = cleanDeep(bodies) as NonNullable<AuditRecord['bodies']>;
+    prepared.bodies = cleanBodies;
+    prepared.request_body_sha256 = bodySha256(cleanBodies.request_body);
+    prepared.response_body_sha256 = bodySha256(cleanBodies.response_body);
+  } else {
+    prepared.bodies = null;
+    prepared.request_body_sha256 = null;
+    prepared.response_body_sha256 = null;
   }
-  const cleanBodies = cleanDeep(bodies) as NonNullable<AuditRecord['bodies']>;
-  return {
-    ...record,
-    project_id: projectId,
-    bodies: cleanBodies,
-    request_body_sha256: bodySha256(cleanBodies.request_body),
-    response_body_sha256: bodySha256(cleanBodies.response_body),
-    ...UNCHAINED,
-  };
+  return prepared;
 }
 
 function isChainConflict(error: unknown): boolean {
