@@ -1,4 +1,4 @@
-import { counterRef, currentCounterRef, parseCounterKey, spendDirtyKey, spendSettledKey } from './spend-keys';
+import { counterRef, currentCounterRef, currentCounterRefs, parseCounterKey, spendDirtyKey, spendSettledKey } from './spend-keys';
 
 describe('spend keys (data-model.md, Redis keyspace)', () => {
   it('names counters, reservations, dirty sets and guards', () => {
@@ -32,5 +32,22 @@ describe('currentCounterRef', () => {
     expect(currentCounterRef('project', id, 'daily', morning)).not.toBe(daily);
     const lifetime = currentCounterRef('token', id, 'lifetime', morning);
     expect(currentCounterRef('token', id, 'lifetime', Date.UTC(2030, 0, 1))).toBe(lifetime);
+  });
+});
+
+describe('currentCounterRefs', () => {
+  it('hands out one array per scope, id and period list until the first of its periods ends', () => {
+    const id = 'tok_' + 'd'.repeat(24);
+    const periods = ['daily', 'monthly', 'lifetime'] as const;
+    const morning = Date.UTC(2026, 10, 30, 8, 0, 0);
+    const refs = currentCounterRefs('token', id, periods, morning);
+    expect(refs).toEqual(periods.map((p) => counterRef('token', id, p, new Date(morning))));
+    expect(currentCounterRefs('token', id, periods, Date.UTC(2026, 10, 30, 23, 59, 59, 999))).toBe(refs);
+    // The day ends first: a new array, whose daily and monthly counters moved on together (month end too).
+    const next = currentCounterRefs('token', id, periods, Date.UTC(2026, 11, 1, 0, 0, 0));
+    expect(next).not.toBe(refs);
+    expect(next.map((r) => r.periodKey)).toEqual(['2026-12-01', '2026-12', 'lifetime']);
+    expect(currentCounterRefs('project', id, periods, morning)).not.toBe(refs);
+    expect(currentCounterRefs('token', id, ['daily'], morning)).toEqual([refs[0]]);
   });
 });

@@ -63,8 +63,29 @@ export function counterRef(scope: SpendScope, id: string, period: SpendPeriod, a
   };
 }
 
+/** Current counters of one scope and id over a list of periods, and until when they all hold (per list). */
+const currentGroups = new WeakMap<readonly SpendPeriod[], Map<string, { refs: readonly CounterRef[]; fromMs: number; untilMs: number }>>();
+
+/**
+ * {@link currentCounterRef} for each of `periods` (pass a constant list: the memo is kept per list
+ * object), as one array reused until the first of those periods ends (read-only).
+ */
+export function currentCounterRefs(scope: SpendScope, id: string, periods: readonly SpendPeriod[], nowMs: number): readonly CounterRef[] {
+  let groups = currentGroups.get(periods);
+  if (!groups) currentGroups.set(periods, (groups = new Map()));
+  const cacheKey = scope + '|' + id;
+  const known = groups.get(cacheKey);
+  if (known && nowMs >= known.fromMs && nowMs < known.untilMs) return known.refs;
+  const at = new Date(nowMs);
+  const refs = periods.map((period) => currentCounterRef(scope, id, period, nowMs));
+  const untilMs = Math.min(...periods.map((period) => periodEndMs(period, at) ?? Number.POSITIVE_INFINITY));
+  if (groups.size >= CURRENT_REFS_MAX) groups.clear();
+  groups.set(cacheKey, { refs, fromMs: nowMs, untilMs });
+  return refs;
+}
+
 /** Counters of the current periods handed out lately (the hot path asks for the same few, request after request). */
-const currentRefs = new Map<string, { ref: CounterRef; untilMs: number }>();
+const currentRefs = new Map<string, { ref: CounterRef; fromMs: number; untilMs: number }>();
 const CURRENT_REFS_MAX = 10_000;
 
 /**
@@ -74,10 +95,11 @@ const CURRENT_REFS_MAX = 10_000;
 export function currentCounterRef(scope: SpendScope, id: string, period: SpendPeriod, nowMs: number): CounterRef {
   const cacheKey = `${scope}|${id}|${period}`;
   const known = currentRefs.get(cacheKey);
-  if (known && nowMs < known.untilMs) return known.ref;
+  if (known && nowMs >= known.fromMs && nowMs < known.untilMs) return known.ref;
   const at = new Date(nowMs);
   const ref = counterRef(scope, id, period, at);
   if (currentRefs.size >= CURRENT_REFS_MAX) currentRefs.clear();
-  currentRefs.set(cacheKey, { ref, untilMs: periodEndMs(period, at) ?? Number.POSITIVE_INFINITY });
+  // Reused from now until the period ends (a clock that steps back gets its own period's counter).
+  currentRefs.set(cacheKey, { ref, fromMs: nowMs, untilMs: periodEndMs(period, at) ?? Number.POSITIVE_INFINITY });
   return ref;
 }

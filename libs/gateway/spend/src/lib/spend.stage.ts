@@ -11,7 +11,7 @@ import { PricingService } from './pricing/pricing.service';
 import { providerCandidates } from './pricing/providers';
 import { SpendLedger } from './spend-ledger';
 import { SpendProfileCache } from './spend-profile-cache';
-import { counterRef, currentCounterRef } from './spend-keys';
+import { counterRef, currentCounterRef, currentCounterRefs } from './spend-keys';
 import { SpendTracker, type AppliedCap, type SpendState } from './spend-tracker';
 import { SessionsService } from './sessions/sessions.service';
 import { SpendEvents, type SpendWatch } from './spend-events';
@@ -119,8 +119,8 @@ export class SpendStage implements ProxyStage {
     const session = sessionId ? await this.sessions.forRequest(token, sessionId, ctx.header('x-properties'), ctx.requestId) : null;
     const now = new Date();
     const nowMs = now.getTime();
-    const tokenCounters = TOKEN_CAP_PERIODS.map((period) => currentCounterRef('token', token.id, period, nowMs));
-    const projectCounters = PROJECT_BUDGET_PERIODS.map((period) => currentCounterRef('project', token.projectId, period, nowMs));
+    const tokenCounters = currentCounterRefs('token', token.id, TOKEN_CAP_PERIODS, nowMs);
+    const projectCounters = currentCounterRefs('project', token.projectId, PROJECT_BUDGET_PERIODS, nowMs);
     const applied: AppliedCap[] = [];
     for (const counter of tokenCounters) {
       const limit = caps[counter.period as keyof typeof caps];

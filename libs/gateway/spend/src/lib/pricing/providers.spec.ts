@@ -30,6 +30,15 @@ describe('provider detection (proxy.md §8.1)', () => {
     expect(providerCandidates('gpt-4o', 'https://api.openai.com/v1')).toEqual(['openai']);
   });
 
+  it('answers the same for a URL seen before (providers of URLs are remembered), whatever the model', () => {
+    const url = 'https://api.groq.com/openai/v1';
+    expect(providerCandidates(null, url)).toEqual(['groq']);
+    expect(providerCandidates('claude-3-5-sonnet', url)).toEqual(['anthropic', 'groq']);
+    expect(providerCandidates(null, url)).toEqual(['groq']);
+    expect(providerCandidates(null, 'http://127.0.0.1:9999')).toEqual(['unknown']);
+    expect(providerCandidates(null, 'http://127.0.0.1:9999')).toEqual(['unknown']);
+  });
+
   it('normalises provider keys and synonyms', () => {
     expect(normaliseProvider('Gemini')).toBe('google');
     expect(normaliseProvider(' openai ')).toBe('openai');

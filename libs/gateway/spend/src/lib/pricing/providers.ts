@@ -65,6 +65,20 @@ export function detectProvider(model: string | null, upstreamUrl: string | undef
  * else URL rule), then the URL's provider when it differs (a `meta-llama/…` model served by Groq is
  * detected as Together by its name but priced by Groq's rows), else `unknown`.
  */
+/** Providers recognised from upstream URLs lately (a request's URL is parsed once, not per request). */
+const urlProviders = new Map<string, ProviderKey | null>();
+const URL_PROVIDERS_MAX = 1000;
+
+function providerOfUrl(upstreamUrl: string): ProviderKey | null {
+  const known = urlProviders.get(upstreamUrl);
+  if (known !== undefined) return known;
+  const url = hostOf(upstreamUrl);
+  const provider = URL_RULES.find(([rule]) => rule(url))?.[1] ?? null;
+  if (urlProviders.size >= URL_PROVIDERS_MAX) urlProviders.clear();
+  urlProviders.set(upstreamUrl, provider);
+  return provider;
+}
+
 export function providerCandidates(model: string | null, upstreamUrl: string | undefined, route?: string): ProviderKey[] {
   if (route === 'anthropic') return ['anthropic'];
   if (route === 'gemini') return ['google'];
@@ -75,9 +89,8 @@ export function providerCandidates(model: string | null, upstreamUrl: string | u
     if (byModel) out.push(byModel[1]);
   }
   if (upstreamUrl) {
-    const url = hostOf(upstreamUrl);
-    const byUrl = URL_RULES.find(([rule]) => rule(url));
-    if (byUrl && !out.includes(byUrl[1])) out.push(byUrl[1]);
+    const byUrl = providerOfUrl(upstreamUrl);
+    if (byUrl && !out.includes(byUrl)) out.push(byUrl);
   }
   if (out.length === 0) out.push('unknown');
   return out;
