@@ -167,7 +167,7 @@ async function main() {
         },
       ],
     },
-    { name: 'bench-rate-limit', rules: [{ then: { action: 'rate_limit', window: '60s', max_requests: 100000 } }] },
+    { name: 'bench-rate-limit', rules: [{ then: { action: 'rate_limit', window: '10s', max_requests: 100000 } }] },
     {
       name: 'bench-body-field',
       rules: [{ when: { field: 'request.body.model', op: 'starts_with', value: 'gpt-3' }, then: { action: 'deny', status: 403 } }],
@@ -249,7 +249,7 @@ async function main() {
     `- gateway RSS after the run: ${f(gwRss, 0)} MB`,
   ].join('\n');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, mode ${MODE}, taskset ${hasTaskset ? 'gateway/bare proxy on CPU 0, mock + load generator on CPU 1' : 'unavailable'}`;
-  const report = `## Run ${new Date().toISOString()}\n\nMachine: ${machine}. Cells of ${SECONDS} s after ${WARMUP} s warm-up, ${REPEATS} repeats, medians. POST /v1/chat/completions (non-streaming JSON; TTFB with \`stream: true\`), virtual token + credential injection on the gateway lane; the governed lane adds three policies (path/method deny rule, a 100 000/min rate limit, a body-field rule) and a monthly spend cap; audit at the default log level (scrubbed bodies) on both.\n\n${table}\n\n${verdict}\n`;
+  const report = `## Run ${new Date().toISOString()}\n\nMachine: ${machine}. Cells of ${SECONDS} s after ${WARMUP} s warm-up, ${REPEATS} repeats, medians. POST /v1/chat/completions (non-streaming JSON; TTFB with \`stream: true\`), virtual token + credential injection on the gateway lane; the governed lane adds three policies (path/method deny rule, a rate limit of 100 000 per 10 s, a body-field rule) and a monthly spend cap; audit at the default log level (scrubbed bodies) on both.\n\n${table}\n\n${verdict}\n`;
   log('\n' + report);
   writeFileSync(join(root, 'bench', 'last-run.md'), report);
   log(`\nWrote bench/last-run.md (${JSON.stringify(summary)})`);
