@@ -17,6 +17,7 @@ export * from './lib/logging/redact';
 export * from './lib/metrics/metrics-registry';
 export * from './lib/util/random-hex';
 export * from './lib/util/digest';
+export * from './lib/util/token-ref';
 export * from './lib/http/raw-response';
 export * from './lib/config/trusted-proxies';
 export * from './lib/admin-audit/admin-audit-snapshot';

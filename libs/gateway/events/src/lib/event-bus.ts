@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { EVENT_TYPES, type EventDetails, type EventType, type GatewayEvent } from '@ailink/shared-contracts';
-import { LOGGER, randomHex, redactVirtualTokens } from '@ailink/gateway-core';
+import { LOGGER, PUBLIC_TOKEN_ID, randomHex, redactVirtualTokens } from '@ailink/gateway-core';
 import { KeyValueStore, type Unsubscribe } from '@ailink/gateway-redis';
 
 /** The Redis channel events travel on between instances. */
 export const EVENTS_CHANNEL = 'ailink:events';
 
-/** A public token id (`tok_` + 24 lowercase hex). */
-const PUBLIC_TOKEN_ID = /^tok_[0-9a-f]{24}$/;
 const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const RESUBSCRIBE_MS = 5_000;
 

@@ -10,7 +10,7 @@ import {
   type TokenSpendStatus,
   type ValidationProblem,
 } from '@ailink/shared-contracts';
-import { ErrorCode, GatewayError, LOGGER, type Principal } from '@ailink/gateway-core';
+import { ErrorCode, GatewayError, LOGGER, parseTokenRef, sameDigest, type Principal } from '@ailink/gateway-core';
 import { KeyValueStore, type SpendCounterState } from '@ailink/gateway-redis';
 import { decimalToMicros, microsToUsd, parseUsd } from './money';
 import { lastDays, periodKey } from './periods';
@@ -19,7 +19,6 @@ import { SpendProfileCache } from './spend-profile-cache';
 import { SpendRepository, type BudgetRow, type TokenRow } from './spend.repository';
 import { counterRef, type CounterRef } from './spend-keys';
 import type { PutProjectBudgetDto, PutTokenSpendCapDto, SpendHistoryQueryDto } from './spend.dto';
-import { parseTokenRef, sameDigest } from './token-ref';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
