@@ -184,22 +184,40 @@ async function main() {
   await api('PUT', `/tokens/${governed.id}/spend`, { period: 'monthly', limit_usd: 100_000 });
   const governedBearer = `Bearer ${governed.token_id}`;
 
+  // Reference lanes (50 connections only): the per-request work the contract requires, hand-written
+  // with no framework (bench/floor-proxy.mjs) — what the gateway and governed lanes could reach at best.
+  const floorDb = MODE === 'external' ? databaseUrl : undefined;
+  const floorRedis = MODE === 'external' ? env.REDIS_URL : undefined;
+  const floorLanes = [];
+  if (floorDb) {
+    const floor = start(0, [process.execPath, '--max-semi-space-size=32', 'bench/floor-proxy.mjs', '0', upstream, floorDb]);
+    const floorGov = start(0, [process.execPath, '--max-semi-space-size=32', 'bench/floor-proxy.mjs', '0', upstream, floorDb, floorRedis]);
+    const [fp, fgp] = [await readyPort(floor), await readyPort(floorGov)];
+    const tokenOf = (proc) => `Bearer ${proc.output().match(/TOKEN (\S+)/)[1]}`;
+    floorLanes.push(
+      { name: 'floor', url: `http://127.0.0.1:${fp}/v1/chat/completions`, auth: tokenOf(floor), cells: ['c50'] },
+      { name: 'floor-governed', url: `http://127.0.0.1:${fgp}/v1/chat/completions`, auth: tokenOf(floorGov), cells: ['c50'] },
+    );
+  }
   const lanes = [
     { name: 'direct', url: `${upstream}/v1/chat/completions`, auth: '-' },
     { name: 'bare-proxy', url: `http://127.0.0.1:${barePort}/v1/chat/completions`, auth: '-' },
     { name: 'gateway', url: `${gwBase}/v1/chat/completions`, auth: bearer },
     { name: 'governed', url: `${gwBase}/v1/chat/completions`, auth: governedBearer },
+    ...floorLanes,
   ];
   const results = {};
   for (const lane of lanes.filter((l) => LANES.length === 0 || LANES.includes(l.name))) {
     log(`warming up ${lane.name}`);
     runNode('load.mjs', [lane.url, '50', String(WARMUP), lane.auth]);
     const r = { c1: [], c50: [], ttfb: [] };
+    const laneCell = (name) => cell(name) && (!lane.cells || lane.cells.includes(name));
     for (let i = 0; i < REPEATS; i++) {
       log(`  ${lane.name} repeat ${i + 1}/${REPEATS}`);
-      if (cell('c1')) r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
-      if (cell('c50')) r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
-      if (cell('ttfb')) r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
+      if (laneCell('c1')) r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
+      if (laneCell('c50')) r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
+      if (laneCell('ttfb'))
+        r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
     }
     results[lane.name] = {
       c1_rps: median(r.c1.map((x) => x.rps)),
@@ -230,8 +248,10 @@ async function main() {
     throughput_ratio_c50: g.c50_rps / b.c50_rps,
     ttfb_added_ms: { bare: b.ttfb_p50 - d.ttfb_p50, gateway: g.ttfb_p50 - d.ttfb_p50 },
     gateway_rss_mb: gwRss,
+    floor_ratio_c50: results.floor ? results.floor.c50_rps / b.c50_rps : undefined,
+    floor_governed_ratio_c50: results['floor-governed'] ? results['floor-governed'].c50_rps / b.c50_rps : undefined,
   };
-  const f = (x, n = 3) => (typeof x === 'number' ? x.toFixed(n) : String(x));
+  const f = (x, n = 3) => (x === undefined ? '–' : typeof x === 'number' ? x.toFixed(n) : String(x));
   const table = [
     '| lane | rps @1 | p50 @1 (ms) | p99 @1 (ms) | rps @50 | p50 @50 (ms) | p99 @50 (ms) | stream TTFB p50 (ms) | errors |',
     '|---|---|---|---|---|---|---|---|---|',
@@ -246,6 +266,11 @@ async function main() {
     `- throughput at 50 connections, gateway / bare proxy: ${(summary.throughput_ratio_c50 * 100).toFixed(1)} % (target ≥ 50 % → ${summary.throughput_ratio_c50 >= 0.5 ? 'met' : 'NOT met'})`,
     `- streaming time to first byte added: bare ${f(summary.ttfb_added_ms.bare)} ms, gateway ${f(summary.ttfb_added_ms.gateway)} ms (target: gateway ≤ bare + 1 ms → ${summary.ttfb_added_ms.gateway <= summary.ttfb_added_ms.bare + 1 ? 'met' : 'NOT met'})`,
     `- governed lane (3 policies, rate limit, spend cap): added p50 at 1 connection ${f(summary.governed_added_p50_ms_c1)} ms (target ≤ bare + 0.8 ms → ${summary.governed_added_p50_ms_c1 <= summary.added_p50_ms_c1.bare + 0.8 ? 'met' : 'NOT met'}); throughput at 50 connections ${(summary.governed_throughput_ratio_c50 * 100).toFixed(1)} % of the bare proxy (target ≥ 35 % → ${summary.governed_throughput_ratio_c50 >= 0.35 ? 'met' : 'NOT met'})`,
+    ...(summary.floor_ratio_c50 === undefined
+      ? []
+      : [
+          `- reference (bench/floor-proxy.mjs, the required per-request work with no framework): floor ${(summary.floor_ratio_c50 * 100).toFixed(1)} % of the bare proxy at 50 connections, governed floor ${(summary.floor_governed_ratio_c50 * 100).toFixed(1)} %; the gateway reaches ${((g.c50_rps / results.floor.c50_rps) * 100).toFixed(0)} % of the floor, the governed lane ${((gov.c50_rps / results['floor-governed'].c50_rps) * 100).toFixed(0)} % of the governed floor`,
+        ]),
     `- gateway RSS after the run: ${f(gwRss, 0)} MB`,
   ].join('\n');
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, mode ${MODE}, taskset ${hasTaskset ? 'gateway/bare proxy on CPU 0, mock + load generator on CPU 1' : 'unavailable'}`;
@@ -255,14 +280,21 @@ async function main() {
   log(`\nWrote bench/last-run.md (${JSON.stringify(summary)})`);
 }
 
+async function shutdown() {
+  for (const c of children) c.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
+  process.exit(process.exitCode ?? 0);
+}
+// Interrupted: stop the children and drop the run's database.
+process.once('SIGINT', () => {
+  process.exitCode = 130;
+  void shutdown();
+});
+
 main()
   .catch((e) => {
     process.stderr.write(String(e?.stack ?? e) + '\n');
     process.exitCode = 1;
   })
-  .finally(async () => {
-    for (const c of children) c.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-    process.exit(process.exitCode ?? 0);
-  });
+  .finally(shutdown);
