@@ -20,7 +20,7 @@
 //
 // Usage: node bench/floor-proxy.mjs <port> <upstream-origin> <database-url> [redis-url]
 // Prints `READY <port>` and the bearer token to use as `TOKEN <token>`.
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
+import crypto, { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import Redis from 'ioredis';
 import pg from 'pg';
@@ -58,7 +58,16 @@ redis.call('HINCRBY', KEYS[1], 'spent', ARGV[3])
 return 0`,
 });
 
-const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+// One-shot digest where Node has it (≥ 20.12), as the gateway does.
+const sha256 = crypto.hash ? (data) => crypto.hash('sha256', data, 'hex') : (data) => createHash('sha256').update(data).digest('hex');
+/** The whole response body, collected from its 'data' events (cheaper than async iteration). */
+const collect = (stream) =>
+  new Promise((resolve, reject) => {
+    const parts = [];
+    stream.on('data', (c) => parts.push(c));
+    stream.on('end', () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+    stream.on('error', reject);
+  });
 
 // Vault: a master key, a credential sealed under a fresh data key.
 const kek = randomBytes(32);
@@ -99,7 +108,9 @@ const HOP = new Set([
 const PRICE_IN = 2.5 / 1e6;
 const PRICE_OUT = 10 / 1e6;
 
-await db.query(`CREATE TABLE IF NOT EXISTS floor_audit (
+// A table of its own per process (two floors start at once; concurrent CREATE TABLE IF NOT EXISTS races).
+const table = `floor_audit_${randomBytes(4).toString('hex')}`;
+await db.query(`CREATE TABLE ${table} (
   id uuid, created_at timestamptz, request_id text, project_id uuid, token_id text, method text, path text,
   upstream_url text, upstream_status smallint, response_latency_ms int, overhead_ms numeric(10,3), model text,
   provider text, prompt_tokens int, completion_tokens int, estimated_cost_usd numeric(18,8), is_streaming boolean,
@@ -112,8 +123,8 @@ setInterval(() => {
   if (buffer.length === 0) return;
   const rows = buffer;
   buffer = [];
-  db.query('INSERT INTO floor_audit SELECT * FROM json_populate_recordset(NULL::floor_audit, $1)', ['[' + rows.join(',') + ']']).catch(
-    (e) => process.stderr.write(`audit write failed: ${e.message}\n`),
+  db.query(`INSERT INTO ${table} SELECT * FROM json_populate_recordset(NULL::${table}, $1)`, ['[' + rows.join(',') + ']']).catch((e) =>
+    process.stderr.write(`audit write failed: ${e.message}\n`),
   );
 }, 200).unref();
 
@@ -213,10 +224,8 @@ const server = createServer((req, res) => {
     try {
       const sent = performance.now();
       const up = await pool.request({ path: req.url, method: req.method, headers, body });
-      const parts = [];
-      for await (const c of up.body) parts.push(c);
+      const out = await collect(up.body);
       const received = performance.now();
-      const out = Buffer.concat(parts);
       const resText = out.toString('utf8');
       let usage;
       if ((up.headers['content-type'] ?? '').includes('json')) {
@@ -253,6 +262,8 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 65_000;
 process.on('SIGTERM', () => {
   const k = keyPrefix + [...tokens.values()][0].id;
-  Promise.resolve(redis?.del(`${k}:rl`, `${k}:spend`, `${k}:res`)).finally(() => process.exit(0));
+  Promise.allSettled([redis?.del(`${k}:rl`, `${k}:spend`, `${k}:res`), db.query(`DROP TABLE IF EXISTS ${table}`)]).finally(() =>
+    process.exit(0),
+  );
 });
 server.listen(port, '127.0.0.1', () => process.stdout.write(`READY ${server.address().port}\nTOKEN ${bearer}\n`));
