@@ -90,12 +90,14 @@ async function main() {
     const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/ailink_test');
     const name = `ailink_bench_${randomBytes(4).toString('hex')}`;
     server.pathname = '/postgres';
-    const admin = new pg.Client({ connectionString: server.toString() });
+    // The maintenance database's URL, kept as a string: `server` is pointed at the new database below.
+    const adminUrl = server.toString();
+    const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
     await admin.end();
     cleanups.push(async () => {
-      const c = new pg.Client({ connectionString: server.toString() });
+      const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
@@ -206,19 +208,27 @@ async function main() {
     { name: 'governed', url: `${gwBase}/v1/chat/completions`, auth: governedBearer },
     ...floorLanes,
   ];
-  const results = {};
-  for (const lane of lanes.filter((l) => LANES.length === 0 || LANES.includes(l.name))) {
+  // Every lane is warmed up first; then each repeat measures every lane in turn, so that the machine's
+  // slow drifts (other tenants, PostgreSQL's autovacuum after the audit inserts) fall on all lanes alike.
+  const active = lanes.filter((l) => LANES.length === 0 || LANES.includes(l.name));
+  const raw = new Map(active.map((lane) => [lane, { c1: [], c50: [], ttfb: [] }]));
+  for (const lane of active) {
     log(`warming up ${lane.name}`);
     runNode('load.mjs', [lane.url, '50', String(WARMUP), lane.auth]);
-    const r = { c1: [], c50: [], ttfb: [] };
-    const laneCell = (name) => cell(name) && (!lane.cells || lane.cells.includes(name));
-    for (let i = 0; i < REPEATS; i++) {
+  }
+  for (let i = 0; i < REPEATS; i++) {
+    for (const lane of active) {
+      const r = raw.get(lane);
+      const laneCell = (name) => cell(name) && (!lane.cells || lane.cells.includes(name));
       log(`  ${lane.name} repeat ${i + 1}/${REPEATS}`);
       if (laneCell('c1')) r.c1.push(runNode('latency.mjs', [lane.url, String(SECONDS), lane.auth, 'json']));
       if (laneCell('c50')) r.c50.push(runNode('load.mjs', [lane.url, '50', String(SECONDS), lane.auth]));
       if (laneCell('ttfb'))
         r.ttfb.push(runNode('latency.mjs', [lane.url, String(Math.max(2, Math.round(SECONDS / 2))), lane.auth, 'stream']));
     }
+  }
+  const results = {};
+  for (const [lane, r] of raw) {
     results[lane.name] = {
       c1_rps: median(r.c1.map((x) => x.rps)),
       c1_p50: median(r.c1.map((x) => x.p50)),
@@ -280,17 +290,27 @@ async function main() {
   log(`\nWrote bench/last-run.md (${JSON.stringify(summary)})`);
 }
 
-async function shutdown() {
-  for (const c of children) c.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1000));
-  for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
-  process.exit(process.exitCode ?? 0);
+let stopping;
+/** Stops the children and runs the clean-ups once, however many times it is called (signal and finally). */
+function shutdown() {
+  stopping ??= (async () => {
+    for (const c of children) c.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const cleanup of cleanups) await cleanup().catch((e) => process.stderr.write(`clean-up failed: ${e.message}\n`));
+    process.exit(process.exitCode ?? 0);
+  })();
+  return stopping;
 }
 // Interrupted: stop the children and drop the run's database.
-process.once('SIGINT', () => {
-  process.exitCode = 130;
-  void shutdown();
-});
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.once(signal, () => {
+    process.exitCode = code;
+    void shutdown();
+  });
+}
 
 main()
   .catch((e) => {
