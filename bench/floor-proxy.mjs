@@ -28,6 +28,24 @@ import { Pool } from 'undici';
 
 const port = Number(process.argv[2] ?? 0);
 const upstream = process.argv[3];
+const validUrl = (value, protocols) => {
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+if (
+  !Number.isInteger(port) ||
+  port < 0 ||
+  port > 65535 ||
+  !validUrl(upstream, ['http:', 'https:']) ||
+  !validUrl(process.argv[4], ['postgres:', 'postgresql:']) ||
+  (process.argv[5] !== undefined && !validUrl(process.argv[5], ['redis:', 'rediss:']))
+) {
+  process.stderr.write('usage: node bench/floor-proxy.mjs <port 0-65535> <upstream http(s) origin> <postgres:// url> [redis:// url]\n');
+  process.exit(2);
+}
 const db = new pg.Pool({ connectionString: process.argv[4], max: 2 });
 const pool = new Pool(upstream, { connections: 256, keepAliveTimeout: 30_000 });
 const redis = process.argv[5] ? new Redis(process.argv[5], { enableAutoPipelining: true }) : undefined;
